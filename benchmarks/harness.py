@@ -1,0 +1,105 @@
+"""Shared benchmark harness: timing, peak memory, printed tables and JSON records.
+
+Every script builds a list of row dicts, prints them with :func:`print_table` and
+stores them with :func:`write_record` as ``benchmarks/results/<name>.json``
+together with the machine, library versions and the exact command line.
+Compare rows measured in the same run (ratios); this machine is shared and noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def measure(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in seconds over ``repeat`` runs after ``warmup``."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process so far, in GB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "processor": platform.processor() or platform.machine(),
+        "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+    }
+
+
+def print_table(rows: Sequence[dict[str, Any]], title: str = "") -> None:
+    """Print rows as a markdown table (columns from the first row)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    cells = [[_format(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    if title:
+        print(f"\n{title}")
+    print("| " + " | ".join(c.ljust(w) for c, w in zip(columns, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells:
+        print("| " + " | ".join(v.rjust(w) for v, w in zip(row, widths)) + " |")
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+def write_record(
+    name: str, rows: Sequence[dict[str, Any]], config: dict[str, Any], out: Path = RESULTS
+) -> Path:
+    """Write ``<out>/<name>.json`` (rows, config, machine, command) and return its path."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.json"
+    record = {
+        "benchmark": name,
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": machine(),
+        "config": config,
+        "rows": list(rows),
+    }
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """The common options: ``--quick`` (tiny sizes, for the CI smoke test), ``--out``
+    (the records' folder) and ``--name``."""
+    p = argparse.ArgumentParser(description=description,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON record")
+    p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, not a result")
+    p.add_argument("--name", default=None, help="record name (default: the script's, + '-quick')")
+    return p
