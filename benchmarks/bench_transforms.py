@@ -36,8 +36,8 @@ def dense_rows(sizes: list[int], N: int, F: int, repeat: int) -> list[dict]:
                 "T": T,
                 "N x F": f"{N}x{F}",
                 "transform": name,
-                "apply_ms": 1e3 * measure(lambda M=M: M.apply(x), repeat=repeat),
-                "inverse_ms": 1e3 * measure(lambda M=M: M.inverse(x), repeat=repeat),
+                "apply_ms": 1e3 * measure(lambda M=M, x=x: M.apply(x), repeat=repeat),
+                "inverse_ms": 1e3 * measure(lambda M=M, x=x: M.inverse(x), repeat=repeat),
             })
     return rows
 
@@ -60,7 +60,7 @@ def sparse_rows(sizes: list[int], N: int, nnz: int, repeat: int) -> list[dict]:
                 times[method] = None
                 continue
             M = banded(T, BANDWIDTH, method=method)
-            times[method] = measure(lambda M=M: m_transform(A, M), repeat=repeat)
+            times[method] = measure(lambda M=M, A=A: m_transform(A, M), repeat=repeat)
         out_nnz = m_transform(A, banded(T, BANDWIDTH))._nnz()
         rows.append({
             "T": T, "N": N, "nnz in": A._nnz(), "nnz out": out_nnz,
@@ -77,7 +77,7 @@ def main() -> None:
     if args.quick:
         config = {"T": [16, 64], "N": 64, "F": 4, "sparse_N": 500, "nnz": 2000, "repeat": 1}
     else:
-        config = {"T": [16, 128, 1024], "N": 4096, "F": 16, "sparse_N": 100_000,
+        config = {"T": [16, 128, 256, 512, 1024], "N": 4096, "F": 16, "sparse_N": 100_000,
                   "nnz": 1_000_000, "repeat": 5}
     config["bandwidth"] = BANDWIDTH
     dense = dense_rows(config["T"], config["N"], config["F"], config["repeat"])

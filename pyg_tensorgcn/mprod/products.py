@@ -117,7 +117,7 @@ def _sparse_band_expand(A: Tensor, M: BandedTransform) -> Tensor:
     keys, position = torch.unique(t * (n1 * n2) + _tube_keys(A)[entry], return_inverse=True)
     summed = values.new_zeros(keys.numel()).index_add(0, position, values)
     indices = torch.stack([keys // (n1 * n2), keys // n2 % n1, keys % n2])
-    return torch.sparse_coo_tensor(indices, summed, A.shape, is_coalesced=True)
+    return torch.sparse_coo_tensor(indices, summed, A.shape, is_coalesced=True, check_invariants=False)
 
 
 def _sparse_tube_map(A: Tensor, M: MTransform, inverse: bool = False) -> Tensor:
@@ -139,7 +139,7 @@ def _sparse_tube_map(A: Tensor, M: MTransform, inverse: bool = False) -> Tensor:
     key = tubes[out_u]
     indices = torch.stack([out_t, key // n2, key % n2])
     return torch.sparse_coo_tensor(
-        indices, mapped[out_t, out_u], A.shape, is_coalesced=True
+        indices, mapped[out_t, out_u], A.shape, is_coalesced=True, check_invariants=False
     )
 
 

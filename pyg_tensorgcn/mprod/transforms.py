@@ -38,13 +38,13 @@ __all__ = [
     "matrix",
 ]
 
-BandedWeights = Literal["mean", "harmonic"]
+BandedWeights = Literal["mean", "harmonic", "sum"]
 BandedMethod = Literal["auto", "banded", "dense"]
 
 # The banded path makes ``bandwidth`` passes over the data, the dense path one
 # GEMM with ``T`` multiply-adds per output entry. ``benchmarks/bench_transforms.py``
 # measures the crossover; the banded path wins once T exceeds this many bands.
-BANDED_CROSSOVER = 4
+BANDED_CROSSOVER = 32
 
 
 def _mode_product(mat: Tensor, x: Tensor, dim: int) -> Tensor:
@@ -147,8 +147,9 @@ class BandedTransform(MTransform):
         M[t, k] = w_{t, t-k} \quad \text{for } t - b < k \le t, \text{ else } 0,
 
     with ``weights="mean"`` giving :math:`w_{t, d} = 1 / \min(t + 1, b)` (each row
-    averages the last :math:`b` snapshots) and ``weights="harmonic"`` giving
-    :math:`w_{t, d} = 1 / (d + 1)`.
+    averages the last :math:`b` snapshots), ``weights="harmonic"`` giving
+    :math:`w_{t, d} = 1 / (d + 1)` and ``weights="sum"`` giving :math:`w_{t, d} = 1`
+    (the sliding-window sum behind TensorGCN's edge life).
 
     :meth:`apply` runs in :math:`O(bT)` per tube when :math:`T` exceeds
     :data:`BANDED_CROSSOVER` bands, and as one dense GEMM otherwise
@@ -158,7 +159,8 @@ class BandedTransform(MTransform):
         num_snapshots (int): :math:`T`.
         bandwidth (int): :math:`b \ge 1`; snapshot :math:`t` mixes
             :math:`t-b+1, \dots, t`.
-        weights (str, optional): ``"mean"`` or ``"harmonic"``. (default: ``"mean"``)
+        weights (str, optional): ``"mean"``, ``"harmonic"`` or ``"sum"``.
+            (default: ``"mean"``)
         method (str, optional): ``"auto"``, ``"banded"`` or ``"dense"``.
             (default: ``"auto"``)
     """
@@ -175,9 +177,9 @@ class BandedTransform(MTransform):
         super().__init__(num_snapshots)
         if not isinstance(bandwidth, int) or bandwidth < 1:
             raise ValueError(f"bandwidth must be a positive int, got {bandwidth!r}")
-        if weights not in ("mean", "harmonic"):
+        if weights not in ("mean", "harmonic", "sum"):
             raise ValueError(
-                f"weights must be 'mean' or 'harmonic', got {weights!r}"
+                f"weights must be 'mean', 'harmonic' or 'sum', got {weights!r}"
             )
         if method not in ("auto", "banded", "dense"):
             raise ValueError(
@@ -191,8 +193,10 @@ class BandedTransform(MTransform):
         if weights == "mean":
             band = 1.0 / torch.clamp(t + 1, max=self.bandwidth).to(torch.float64)
             band = band.expand(-1, self.bandwidth)
-        else:
+        elif weights == "harmonic":
             band = 1.0 / (d + 1).to(torch.float64).expand(num_snapshots, -1)
+        else:
+            band = torch.ones(num_snapshots, self.bandwidth, dtype=torch.float64)
         # band[t, d] = M[t, t - d]; entries with t - d < 0 lie outside M.
         self.register_buffer("band", torch.where(d <= t, band, 0.0).contiguous())
 
@@ -219,7 +223,7 @@ class BandedTransform(MTransform):
         band = band.reshape(band.shape + (1,) * (x.dim() - 1))
         out = band[:, 0] * x
         for d in range(1, self.bandwidth):
-            out[d:] += band[d:, d] * x[:-d]
+            out[d:].addcmul_(band[d:, d], x[:-d])
         return out.movedim(0, dim)
 
     def _inverse_transform(self, x: Tensor, dim: int) -> Tensor:
@@ -230,7 +234,7 @@ class BandedTransform(MTransform):
         return out.reshape(moved.shape).movedim(0, dim)
 
     def _repr_args(self) -> str:
-        weights = "" if self.weights == "mean" else ", weights='harmonic'"
+        weights = "" if self.weights == "mean" else f", weights={self.weights!r}"
         return f", b={self.bandwidth}{weights}"
 
 

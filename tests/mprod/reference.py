@@ -13,6 +13,7 @@ def make_transforms():
         "banded": banded(T, 3),
         "banded-forced-band": banded(T, 3, method="banded"),
         "banded-harmonic": banded(T, 4, weights="harmonic"),
+        "banded-sum": banded(T, 2, weights="sum"),
         "dct": dct(T),
         "dft": dft(T),
         "identity": identity(T),

@@ -44,13 +44,15 @@ def test_banded_is_the_protocol_matrix(b):
     t, k = 10, 10 - min(b, 3) + 1
     assert harmonic[t, k].item() == pytest.approx(1 / (t - k + 1))
     assert harmonic[t, t - b].item() == 0.0
+    window_sum = banded(Tb, b, weights="sum").matrix
+    torch.testing.assert_close(window_sum, torch.tril(torch.ones(Tb, Tb)).triu(-b + 1).double())
 
 
 def test_banded_paths_agree_and_auto_picks_the_band_for_long_tubes():
     x = torch.randn(200, 6, dtype=torch.float64)
     fast, slow = banded(200, 20, method="banded"), banded(200, 20, method="dense")
     torch.testing.assert_close(fast.apply(x), slow.apply(x))
-    assert banded(200, 20).uses_band and not banded(16, 20).uses_band
+    assert banded(1024, 20).uses_band and not banded(128, 20).uses_band
 
 
 def test_orthogonal_scale():
@@ -102,7 +104,7 @@ def test_bad_matrix_is_rejected(bad, message):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="bandwidth must be a positive int, got 0"):
         banded(5, 0)
-    with pytest.raises(ValueError, match="weights must be 'mean' or 'harmonic'"):
+    with pytest.raises(ValueError, match="weights must be 'mean', 'harmonic' or 'sum'"):
         banded(5, 2, weights="median")
     with pytest.raises(ValueError, match=r"expects 5 snapshots along dim 0, got .* \(4, 2\)"):
         banded(5, 2).apply(torch.ones(4, 2))
