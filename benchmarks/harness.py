@@ -56,10 +56,10 @@ def machine() -> dict[str, Any]:
 
 
 def print_table(rows: Sequence[dict[str, Any]], title: str = "") -> None:
-    """Print rows as a markdown table (columns from the first row)."""
+    """Print rows as a markdown table (the union of their keys, in order of appearance)."""
     if not rows:
         return
-    columns = list(rows[0])
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     cells = [[_format(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     if title:

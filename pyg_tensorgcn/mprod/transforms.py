@@ -44,7 +44,7 @@ BandedMethod = Literal["auto", "banded", "dense"]
 # The banded path makes ``bandwidth`` passes over the data, the dense path one
 # GEMM with ``T`` multiply-adds per output entry. ``benchmarks/bench_transforms.py``
 # measures the crossover; the banded path wins once T exceeds this many bands.
-BANDED_CROSSOVER = 32
+BANDED_CROSSOVER = 8
 
 
 def _mode_product(mat: Tensor, x: Tensor, dim: int) -> Tensor:
