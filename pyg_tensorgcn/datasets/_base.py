@@ -92,6 +92,23 @@ def read_table(path: str | os.PathLike, num_columns: int, **loadtxt: Any) -> np.
     return table
 
 
+def stats_doc(nodes: int, edges: int, graphs: int, classes: int, splits: str) -> str:
+    """The docstring's **STATS** table (PyG's convention for datasets)."""
+    cells = (f"{nodes:,}", f"{edges:,}", f"{graphs:,}", f"{classes}", splits)
+    header = ("#nodes", "#edges", "#graphs", "#classes", "train / val / test")
+    rows = "\n".join(
+        "        * - " + "\n          - ".join(row) for row in (header, cells)
+    )
+    return f"""
+    **STATS** (as in the TensorGCN paper):
+
+    .. list-table::
+        :header-rows: 1
+
+{rows}
+    """
+
+
 def option_tag(**options: Any) -> str:
     """A file-name fragment that encodes every option changing the processed result."""
     return "_".join(f"{k}={v:.12g}" if isinstance(v, float) else f"{k}={v}"

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from ..data import DynamicGraph, from_temporal_edges
-from ._base import DAY, RawSource, TemporalGraphDataset, read_table
+from ._base import DAY, RawSource, TemporalGraphDataset, read_table, stats_doc
 
 
 class _SignedBitcoin(TemporalGraphDataset):
@@ -58,23 +58,7 @@ class _SignedBitcoin(TemporalGraphDataset):
 
 
 class BitcoinOTC(_SignedBitcoin):
-    __doc__ = _SignedBitcoin.__doc__ + r"""
-    **STATS** (14-day windows, as in the TensorGCN paper):
-
-    .. list-table::
-        :header-rows: 1
-
-        * - #nodes
-          - #edges
-          - #graphs
-          - #classes
-          - train / val / test
-        * - 6,005
-          - 35,569
-          - 135
-          - 2
-          - 95 / 20 / 20
-    """
+    __doc__ = _SignedBitcoin.__doc__ + stats_doc(6005, 35569, 135, 2, "95 / 20 / 20")
 
     source = RawSource(
         url="https://snap.stanford.edu/data/soc-sign-bitcoinotc.csv.gz",
@@ -84,23 +68,7 @@ class BitcoinOTC(_SignedBitcoin):
 
 
 class BitcoinAlpha(_SignedBitcoin):
-    __doc__ = _SignedBitcoin.__doc__ + r"""
-    **STATS** (14-day windows, as in the TensorGCN paper):
-
-    .. list-table::
-        :header-rows: 1
-
-        * - #nodes
-          - #edges
-          - #graphs
-          - #classes
-          - train / val / test
-        * - 7,604
-          - 24,173
-          - 135
-          - 2
-          - 95 / 20 / 20
-    """
+    __doc__ = _SignedBitcoin.__doc__ + stats_doc(7604, 24173, 135, 2, "95 / 20 / 20")
 
     source = RawSource(
         url="https://snap.stanford.edu/data/soc-sign-bitcoinalpha.csv.gz",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..data import DynamicGraph, from_temporal_edges
-from ._base import RawSource, TemporalGraphDataset, read_table
+from ._base import RawSource, TemporalGraphDataset, read_table, stats_doc
 
 
 class Chess(TemporalGraphDataset):
@@ -17,27 +17,13 @@ class Chess(TemporalGraphDataset):
     2 white won, and ``edge_attr`` the summed outcome. Splits in snapshots:
     80 / 10 / 10.
 
-    **STATS**:
-
-    .. list-table::
-        :header-rows: 1
-
-        * - #nodes
-          - #edges
-          - #graphs
-          - #classes
-          - train / val / test
-        * - 7,301
-          - 64,958
-          - 100
-          - 3
-          - 80 / 10 / 10
-
     Args:
         root (str): the dataset folder; ``out.chess`` goes into ``root/raw``.
         transform, pre_transform, force_reload, log: as for
             :class:`~torch_geometric.data.InMemoryDataset`.
     """
+
+    __doc__ = __doc__ + stats_doc(7301, 64958, 100, 3, "80 / 10 / 10")
 
     source = RawSource(
         url="http://konect.cc/files/download.tsv.chess.tar.bz2",
