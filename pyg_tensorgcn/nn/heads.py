@@ -1,0 +1,102 @@
+"""Task heads on node embeddings of shape ``(T, N, F)``: edge classification and link
+prediction for the edges (or candidate pairs) of given snapshots."""
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+from torch_geometric.nn import MLP
+
+__all__ = ["EdgeClassifier", "LinkPredictor"]
+
+
+def _endpoints(z: Tensor, edge_label_index: Tensor, edge_label_time: Tensor) -> tuple[Tensor, Tensor]:
+    """The embeddings ``z[t, src]`` and ``z[t, dst]`` of every edge, each ``(E, F)``."""
+    if z.dim() != 3:
+        raise ValueError(f"z must have shape (T, N, F), got {tuple(z.shape)}")
+    if edge_label_index.dim() != 2 or edge_label_index.size(0) != 2:
+        raise ValueError(f"edge_label_index must have shape (2, E), got {tuple(edge_label_index.shape)}")
+    if edge_label_time.shape != edge_label_index.shape[1:]:
+        raise ValueError(f"edge_label_time must have shape ({edge_label_index.size(1)},), "
+                         f"got {tuple(edge_label_time.shape)}")
+    if edge_label_time.numel():
+        low, high = int(edge_label_time.min()), int(edge_label_time.max())
+        if low < 0 or high >= z.size(0):
+            raise ValueError(f"edge_label_time must lie in [0, {z.size(0)}), got values in [{low}, {high}]")
+    if z.is_complex():  # the DFT's transform domain: real and imaginary parts as features
+        z = torch.cat([z.real, z.imag], dim=-1)
+    src, dst = edge_label_index
+    return z[edge_label_time, src], z[edge_label_time, dst]
+
+
+class EdgeClassifier(nn.Module):
+    r"""Classifies the edges of given snapshots from their endpoints' embeddings.
+
+    ``hidden_channels=None`` is TensorGCN's reference head,
+    :math:`[z_{src} \,\|\, z_{dst}]\, U`; otherwise an MLP on the concatenation.
+
+    Args:
+        in_channels (int): embedding size :math:`F` (twice it for complex embeddings).
+        num_classes (int): output classes.
+        hidden_channels (int, optional): hidden size of the MLP variant.
+        num_layers (int, optional): MLP layers. (default: ``2``)
+        dropout (float, optional): MLP dropout. (default: ``0.0``)
+
+    Shapes:
+        ``z`` ``(T, N, F)``, ``edge_label_index`` ``(2, E)``, ``edge_label_time``
+        ``(E,)`` -> logits ``(E, num_classes)``.
+    """
+
+    def __init__(self, in_channels: int, num_classes: int, hidden_channels: int | None = None,
+                 num_layers: int = 2, dropout: float = 0.0) -> None:
+        super().__init__()
+        if hidden_channels is None:
+            self.net = nn.Linear(2 * in_channels, num_classes)
+        else:
+            self.net = MLP([2 * in_channels] + [hidden_channels] * (num_layers - 1) + [num_classes],
+                           dropout=dropout, norm=None)
+
+    def reset_parameters(self) -> None:
+        self.net.reset_parameters()
+
+    def forward(self, z: Tensor, edge_label_index: Tensor, edge_label_time: Tensor) -> Tensor:
+        src, dst = _endpoints(z, edge_label_index, edge_label_time)
+        return self.net(torch.cat([src, dst], dim=-1))
+
+
+class LinkPredictor(nn.Module):
+    r"""Scores candidate edges (a logit per pair) from their endpoints' embeddings.
+
+    Scorers: ``"concat"``, :math:`w^\top [z_{src} \| z_{dst}] + b`; ``"hadamard"``,
+    :math:`w^\top (z_{src} \odot z_{dst}) + b`; ``"dot"``, :math:`z_{src}^\top z_{dst}`
+    (no parameters).
+
+    Args:
+        in_channels (int): embedding size :math:`F`.
+        scorer (str, optional): ``"concat"``, ``"hadamard"`` or ``"dot"``. (default: ``"hadamard"``)
+
+    Shapes:
+        ``z`` ``(T, N, F)``, ``edge_label_index`` ``(2, E)``, ``edge_label_time``
+        ``(E,)`` -> scores ``(E,)``.
+    """
+
+    def __init__(self, in_channels: int,
+                 scorer: Literal["concat", "hadamard", "dot"] = "hadamard") -> None:
+        super().__init__()
+        widths = {"concat": 2 * in_channels, "hadamard": in_channels, "dot": None}
+        if scorer not in widths:
+            raise ValueError(f"scorer must be 'concat', 'hadamard' or 'dot', got {scorer!r}")
+        self.scorer = scorer
+        self.lin = nn.Linear(widths[scorer], 1) if widths[scorer] else None
+
+    def reset_parameters(self) -> None:
+        if self.lin is not None:
+            self.lin.reset_parameters()
+
+    def forward(self, z: Tensor, edge_label_index: Tensor, edge_label_time: Tensor) -> Tensor:
+        src, dst = _endpoints(z, edge_label_index, edge_label_time)
+        if self.scorer == "dot":
+            return (src * dst).sum(-1)
+        features = torch.cat([src, dst], dim=-1) if self.scorer == "concat" else src * dst
+        return self.lin(features).squeeze(-1)

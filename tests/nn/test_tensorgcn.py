@@ -1,0 +1,101 @@
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+import pyg_tensorgcn.nn.tmgcn_conv as tmgcn_conv
+from pyg_tensorgcn.mprod import banded
+from pyg_tensorgcn.nn import BlockAdjacency, EdgeClassifier, LinkPredictor, TensorGCN, tmgcn_norm
+
+from .test_tmgcn_conv import F_IN, N, T, random_graph
+
+
+def test_stack_equals_its_layers_composed_in_the_transform_domain():
+    M = banded(T, 3)
+    model = TensorGCN(F_IN, 8, 4, num_layers=3, transform=M, act="tanh", inverse=True,
+                      symmetrize=True)
+    edge_index, edge_time = random_graph(seed=2)
+    x = torch.randn(T, N, F_IN)
+    block = tmgcn_norm(edge_index, edge_time, N, M, symmetrize=True)
+    first, middle, last = model.convs
+    h = torch.tanh(first(x, block))
+    h = torch.tanh(middle(h, block, x_is_transformed=True))
+    expected = last(h, block, x_is_transformed=True)
+    assert not first.inverse and last.inverse
+    torch.testing.assert_close(model(x, edge_index, edge_time), expected)
+
+
+def test_adjacency_is_transformed_once_per_forward(monkeypatch):
+    calls = []
+    original = tmgcn_conv.tmgcn_norm
+    monkeypatch.setattr(tmgcn_conv, "tmgcn_norm", lambda *a, **k: calls.append(1) or original(*a, **k))
+    model = TensorGCN(F_IN, 8, 4, num_layers=3, num_snapshots=T, bandwidth=2)
+    edge_index, edge_time = random_graph()
+    model(torch.randn(T, N, F_IN), edge_index, edge_time)
+    assert len(calls) == 1
+    assert all(conv.transform is model.convs[0].transform for conv in model.convs)
+
+
+def test_lazy_transform_is_shared_by_every_layer():
+    model = TensorGCN(F_IN, 8, 4, num_layers=2, transform="dct")
+    edge_index, edge_time = random_graph()
+    model(torch.randn(T, N, F_IN), edge_index, edge_time)
+    assert model.convs[0].transform is model.convs[1].transform
+    assert "dct(T=5)" in repr(model)
+
+
+def test_dft_needs_one_layer():
+    with pytest.raises(ValueError, match="complex, where the activation"):
+        TensorGCN(2, 4, 4, num_layers=2, transform="dft")
+
+
+def test_edge_classifier_reference_head():
+    z = torch.randn(T, N, 6)
+    index = torch.tensor([[0, 1, 2], [3, 4, 5]])
+    time = torch.tensor([0, 4, 2])
+    head = EdgeClassifier(6, 3)
+    expected = torch.cat([z[time, index[0]], z[time, index[1]]], -1) @ head.net.weight.T + head.net.bias
+    torch.testing.assert_close(head(z, index, time), expected)
+    assert EdgeClassifier(6, 3, hidden_channels=16)(z, index, time).shape == (3, 3)
+
+
+@pytest.mark.parametrize("scorer", ["concat", "hadamard", "dot"])
+def test_link_predictor_scorers(scorer):
+    z = torch.randn(T, N, 6)
+    index = torch.tensor([[0, 1], [3, 4]])
+    time = torch.tensor([1, 3])
+    head = LinkPredictor(6, scorer)
+    src, dst = z[time, index[0]], z[time, index[1]]
+    if scorer == "dot":
+        expected = (src * dst).sum(-1)
+    else:
+        features = torch.cat([src, dst], -1) if scorer == "concat" else src * dst
+        expected = (features @ head.lin.weight.T + head.lin.bias).squeeze(-1)
+    torch.testing.assert_close(head(z, index, time), expected)
+
+
+def test_head_errors():
+    z = torch.randn(T, N, 6)
+    with pytest.raises(ValueError, match=r"edge_label_time must lie in \[0, 5\), got values in \[9, 9\]"):
+        EdgeClassifier(6, 2)(z, torch.tensor([[0], [1]]), torch.tensor([9]))
+    with pytest.raises(ValueError, match=r"edge_label_index must have shape \(2, E\)"):
+        LinkPredictor(6)(z, torch.tensor([0, 1]), torch.tensor([0]))
+    with pytest.raises(ValueError, match="scorer must be"):
+        LinkPredictor(6, "cosine")
+
+
+def test_block_adjacency_to_keeps_index_dtype():
+    block = tmgcn_norm(*random_graph(), N, banded(T, 2))
+    moved = block.to(torch.float64)
+    assert isinstance(moved, BlockAdjacency) and moved.values.dtype == torch.float64
+    assert moved.crow.dtype == torch.int32 and block.values.dtype == torch.float32
+
+
+def test_readme_training_loop_learns_well_above_chance():
+    """Runs the README's training example verbatim (so it cannot rot)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = re.search(r"<!-- training-example -->\n```python\n(.*?)```", readme, re.S).group(1)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert scope["balanced_accuracy"] > 0.75  # chance is 0.5
