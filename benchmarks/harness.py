@@ -39,6 +39,45 @@ def measure(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1) -> float
     return statistics.median(times)
 
 
+def _status_kb(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class PeakMemory:
+    """Peak extra resident memory (GB) of the code in a ``with`` block, on Linux:
+    the kernel's high-water mark is reset on entry (``/proc/self/clear_refs``) and
+    compared with the resident size at entry. ``gb`` is ``None`` elsewhere."""
+
+    def __enter__(self) -> PeakMemory:
+        self.gb = None
+        try:
+            with open("/proc/self/clear_refs", "w") as clear:
+                clear.write("5")
+            self.baseline = _status_kb("VmRSS")
+        except OSError:
+            self.baseline = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        peak = _status_kb("VmHWM")
+        if self.baseline is not None and peak is not None:
+            self.gb = max(peak - self.baseline, 0) / 1e6
+
+
+def read_bandwidth_gbs(num_bytes: int = 2**30) -> float:
+    """Memory read bandwidth in GB/s: a sum over a buffer much larger than the caches."""
+    buffer = torch.ones(num_bytes // 4)
+    seconds = measure(lambda: buffer.sum(), repeat=5)
+    return num_bytes / seconds / 1e9
+
+
 def peak_rss_gb() -> float:
     """Peak resident memory of this process so far, in GB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
