@@ -88,27 +88,41 @@ class TensorGCN(nn.Module):
         for conv in self.convs:
             conv.reset_parameters()
 
+    def _share_transform(self, num_snapshots: int) -> None:
+        transform = self.convs[0]._get_transform(num_snapshots)
+        for conv in self.convs[1:]:  # a lazily built transform is shared by every layer
+            conv.transform = transform
+
     def forward(
         self,
         x: Tensor,
         edge_index: Adjacency,
         edge_time: Tensor | None = None,
         edge_weight: Tensor | None = None,
+        *,
+        x_is_aggregated: bool = False,
     ) -> Tensor:
-        """``x`` ``(T, N, F)``; the graph as for :meth:`TMGCNConv.forward`."""
-        first = self.convs[0]
+        """``x`` ``(T, N, F)``; the graph as for :meth:`TMGCNConv.forward`. With
+        ``x_is_aggregated=True``, ``x`` is :meth:`aggregate`'s output for the first layer."""
         if x.dim() != 3:
             raise ValueError(f"x must have shape (T, N, F), got {tuple(x.shape)}")
-        transform = first._get_transform(x.size(0))
-        for conv in self.convs[1:]:  # a lazily built transform is shared by every layer
-            conv.transform = transform
-        adjacency = first.adjacency(edge_index, edge_time, edge_weight, x.size(0), x.size(1),
-                                    x.dtype)
-        for k, conv in enumerate(self.convs):
-            if k > 0:
-                x = self.dropout(self.act(x))
-            x = conv(x, adjacency, x_is_transformed=k > 0)
+        self._share_transform(x.size(0))
+        first = self.convs[0]
+        adjacency = None
+        if not x_is_aggregated or len(self.convs) > 1:
+            adjacency = first.adjacency(edge_index, edge_time, edge_weight, x.size(0),
+                                        x.size(1), x.dtype)
+        x = first(x, adjacency, x_is_aggregated=x_is_aggregated)
+        for conv in self.convs[1:]:
+            x = conv(self.dropout(self.act(x)), adjacency, x_is_transformed=True)
         return x
+
+    def aggregate(self, x: Tensor, edge_index: Adjacency, edge_time: Tensor | None = None,
+                  edge_weight: Tensor | None = None) -> Tensor:
+        """The first layer's :meth:`TMGCNConv.aggregate`: for fixed features and a fixed
+        :math:`M`, compute it once and pass it with ``x_is_aggregated=True``."""
+        self._share_transform(x.size(0))
+        return self.convs[0].aggregate(x, edge_index, edge_time, edge_weight)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.convs[0].in_channels}, "

@@ -216,37 +216,73 @@ class TMGCNConv(MessagePassing):
     def forward(
         self,
         x: Tensor,
-        edge_index: Adjacency,
+        edge_index: Adjacency | None = None,
         edge_time: Tensor | None = None,
         edge_weight: Tensor | None = None,
         *,
         x_is_transformed: bool = False,
+        x_is_aggregated: bool = False,
     ) -> Tensor:
         r"""Args:
-            x (Tensor): ``(T, N, F_in)`` node features (already :math:`\hat{X}`
-                when ``x_is_transformed=True``, as between stacked layers).
+            x (Tensor): ``(T, N, F_in)`` node features; already :math:`\hat{X}` when
+                ``x_is_transformed=True`` (as between stacked layers), already
+                :math:`\hat{A} \hat{X}` when ``x_is_aggregated=True`` (from
+                :meth:`aggregate`, to reuse the propagation of fixed features
+                across epochs; the graph arguments are then ignored).
             edge_index (Tensor or BlockAdjacency): see the class's **Shapes**.
             edge_time (Tensor, optional): ``(E,)``, with an ``edge_index`` input.
             edge_weight (Tensor, optional): ``(E,)``, with an ``edge_index`` input.
         """
         if x.dim() != 3 or x.size(-1) != self.in_channels:
             raise ValueError(f"x must have shape (T, N, {self.in_channels}), got {tuple(x.shape)}")
-        T, N, _ = x.shape
-        transform = self._get_transform(T)
-        dtype = x.real.dtype if x.is_complex() else x.dtype
-        block = self.adjacency(edge_index, edge_time, edge_weight, T, N, dtype)
-        x_hat = x if x_is_transformed else transform.apply(x)
+        transform = self._get_transform(x.size(0))
+        if x_is_aggregated:
+            return self.combine(x)
         weight = transform.apply(self.weight) if self.weight.dim() == 3 else self.weight
-        if self.out_channels <= self.in_channels:
+        if edge_index is None:
+            raise ValueError("edge_index is required unless x_is_aggregated=True")
+        block = self.adjacency(edge_index, edge_time, edge_weight, x.size(0), x.size(1),
+                               x.real.dtype if x.is_complex() else x.dtype)
+        x_hat = x if x_is_transformed else transform.apply(x)
+        if self.out_channels <= self.in_channels:  # the cheaper order
             out = self.message_and_aggregate(block, _matmul(x_hat, weight))
         else:
             out = _matmul(self.message_and_aggregate(block, x_hat), weight)
+        return self._finish(out, transform, x.is_complex())
+
+    def combine(self, h: Tensor, snapshot: Tensor | None = None) -> Tensor:
+        r"""The layer's output from :math:`H = \hat{A} \hat{X}` (see :meth:`aggregate`):
+        :math:`H \hat{W}` (then :math:`M^{-1}` and the bias).
+
+        ``h`` is ``(T, N, F_in)``, or only some rows ``(R, F_in)`` with their snapshot
+        indices ``snapshot`` ``(R,)``, which gives those rows of the output (for a
+        readout that needs few nodes; not with ``inverse=True``, which mixes snapshots).
+        """
+        transform = self.transform if snapshot is not None else self._get_transform(h.size(0))
+        weight = transform.apply(self.weight) if self.weight.dim() == 3 else self.weight
+        if snapshot is None:
+            return self._finish(_matmul(h, weight), transform, h.is_complex())
+        if self.inverse:
+            raise ValueError("combine() of selected rows is undefined with inverse=True")
+        if weight.dim() == 3:
+            out = torch.bmm(h.unsqueeze(1), weight[snapshot]).squeeze(1)
+        else:
+            out = _matmul(h, weight)
+        return out + self.bias if self.bias is not None else out
+
+    def _finish(self, out: Tensor, transform: MTransform, input_is_complex: bool) -> Tensor:
         if self.inverse:
             out = transform.inverse(out)
-            out = out.real if out.is_complex() and not x.is_complex() else out
-        if self.bias is not None:
-            out = out + self.bias
-        return out
+            out = out.real if out.is_complex() and not input_is_complex else out
+        return out + self.bias if self.bias is not None else out
+
+    def aggregate(self, x: Tensor, edge_index: Adjacency, edge_time: Tensor | None = None,
+                  edge_weight: Tensor | None = None) -> Tensor:
+        r""":math:`\hat{A} \hat{X}`, the part of the layer without parameters when
+        :math:`M` is fixed: compute it once for fixed features and call
+        ``forward(h, x_is_aggregated=True)`` every epoch (as SGC does)."""
+        block = self.adjacency(edge_index, edge_time, edge_weight, x.size(0), x.size(1), x.dtype)
+        return self.message_and_aggregate(block, self._get_transform(x.size(0)).apply(x))
 
     def message_and_aggregate(self, adj_t: BlockAdjacency, x: Tensor) -> Tensor:
         """The fused aggregation: one block-diagonal sparse-dense product."""

@@ -99,3 +99,15 @@ def test_readme_training_loop_learns_well_above_chance():
     scope: dict = {}
     exec(compile(code, "README.md", "exec"), scope)
     assert scope["balanced_accuracy"] > 0.75  # chance is 0.5
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("weights", ["shared", "per_snapshot"])
+def test_precomputed_aggregation_gives_the_same_output(num_layers, weights):
+    model = TensorGCN(F_IN, 8, 5, num_layers=num_layers, num_snapshots=T, bandwidth=2,
+                      weights=weights, symmetrize=True, inverse=True)
+    edge_index, edge_time = random_graph(seed=4)
+    x = torch.randn(T, N, F_IN)
+    block = tmgcn_norm(edge_index, edge_time, N, model.convs[0].transform, symmetrize=True)
+    h = model.aggregate(x, block)
+    torch.testing.assert_close(model(h, block, x_is_aggregated=True), model(x, block))
