@@ -15,6 +15,7 @@ __all__ = [
     "accuracy",
     "f1_score",
     "macro_f1",
+    "f1_per_snapshot",
     "average_precision",
     "roc_auc",
     "mean_average_precision",
@@ -41,6 +42,20 @@ def f1_score(pred: Tensor, target: Tensor, positive: int = 0) -> float:
     tp = ((pred == positive) & (target == positive)).sum().item()
     predicted, actual = (pred == positive).sum().item(), (target == positive).sum().item()
     return 2 * tp / (predicted + actual) if predicted + actual else 0.0
+
+
+def f1_per_snapshot(pred: Tensor, target: Tensor, snapshot: Tensor, positive: int = 0) -> dict[int, float]:
+    """:func:`f1_score` of every snapshot (keys: the snapshot indices present), vectorized."""
+    _check_pair(pred, target, ("pred", "target"))
+    keys, group = torch.unique(snapshot, return_inverse=True)
+
+    def count(mask: Tensor) -> Tensor:
+        return torch.bincount(group[mask], minlength=keys.numel()).double()
+
+    tp = count((pred == positive) & (target == positive))
+    denominator = count(pred == positive) + count(target == positive)
+    f1 = torch.where(denominator > 0, 2 * tp / denominator.clamp(min=1), 0.0)
+    return dict(zip(keys.tolist(), f1.tolist()))
 
 
 def macro_f1(pred: Tensor, target: Tensor, num_classes: int) -> float:

@@ -74,3 +74,17 @@ def test_perfect_and_degenerate_cases():
         roc_auc(scores, torch.ones(4))
     with pytest.raises(ValueError, match=r"must be 1-D of equal length, got \(4,\) and \(3,\)"):
         accuracy(scores, labels[:3])
+
+
+def test_f1_per_snapshot_matches_sklearn_per_group():
+    from pyg_tensorgcn.metrics import f1_per_snapshot
+
+    g = torch.Generator().manual_seed(3)
+    target, pred = torch.randint(0, 2, (200,), generator=g), torch.randint(0, 2, (200,), generator=g)
+    snapshot = torch.randint(5, 9, (200,), generator=g)
+    result = f1_per_snapshot(pred, target, snapshot, positive=0)
+    assert sorted(result) == [5, 6, 7, 8]
+    for t, value in result.items():
+        mask = snapshot == t
+        expected = sk.f1_score(target[mask], pred[mask], labels=[0], average="macro")
+        assert value == pytest.approx(expected)

@@ -28,6 +28,7 @@ class SplitData:
         time: ``(E,)`` the embedding snapshot, relative to the window, of each target.
         label: ``(E,)`` class labels (link prediction: ones).
         num_nodes: :math:`N`.
+        window_start: the graph's snapshot index of the window's first snapshot.
         candidates: link prediction only, ``(index, time, label)`` of the scored
             candidates (positives and fixed negatives; training resamples its
             negatives every epoch and uses these only to score the split).
@@ -39,12 +40,14 @@ class SplitData:
     time: Tensor
     label: Tensor
     num_nodes: int
+    window_start: int = 0
     candidates: tuple[Tensor, Tensor, Tensor] | None = None
 
     def to(self, device: torch.device | str) -> SplitData:
         candidates = tuple(t.to(device) for t in self.candidates) if self.candidates else None
         return SplitData(self.adjacency.to(device), self.x.to(device), self.index.to(device),
-                         self.time.to(device), self.label.to(device), self.num_nodes, candidates)
+                         self.time.to(device), self.label.to(device), self.num_nodes,
+                         self.window_start, candidates)
 
 
 def link_targets(graph: DynamicGraph, drop_label: int | None = None) -> tuple[Tensor, Tensor]:
@@ -112,7 +115,7 @@ def prepare_split(
         scored = (graph.edge_time >= split.target_start) & (graph.edge_time < split.target_end)
         return SplitData(adjacency, x, graph.edge_index[:, scored],
                          graph.edge_time[scored] - split.window_start,
-                         graph.edge_label[scored], graph.num_nodes)
+                         graph.edge_label[scored], graph.num_nodes, split.window_start)
     index, time = link_targets(graph, drop_label)
     scored = (time >= split.target_start) & (time < split.target_end)
     index, time = index[:, scored], time[scored] - 1 - split.window_start  # embedding at t - 1
@@ -120,4 +123,4 @@ def prepare_split(
     generator = torch.Generator().manual_seed(1000 * negative_seed + offset)
     candidates = link_candidates(index, time, graph.num_nodes, generator)
     return SplitData(adjacency, x, index, time, torch.ones(time.numel()), graph.num_nodes,
-                     candidates)
+                     split.window_start, candidates)

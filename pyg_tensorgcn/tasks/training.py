@@ -135,7 +135,10 @@ def _scores(model: _Model, split: str, data: SplitData, config: TrainConfig,
     with torch.no_grad():
         if config.task == "edge-classification":
             pred = model.edge_logits(split, data).argmax(-1)
+            per_snapshot = metrics.f1_per_snapshot(pred, data.label, data.time)
             out = {"f1_minority": metrics.f1_score(pred, data.label, positive=0),
+                   "f1_minority_per_snapshot": {str(t + data.window_start): f
+                                                for t, f in per_snapshot.items()},
                    "accuracy": metrics.accuracy(pred, data.label),
                    "macro_f1": metrics.macro_f1(pred, data.label, num_classes)}
             out["selection"] = out[spec_metric]
