@@ -1,9 +1,11 @@
 """Neural layers and heads: the ⋆_M graph convolution :class:`TMGCNConv`, the
-:class:`TensorGCN` model, and task heads."""
+:class:`TensorGCN` model, task heads, and tensor neural networks (:class:`TLinear`,
+:class:`TNN`)."""
 from .block_adjacency import BlockAdjacency
 from .heads import EdgeClassifier, LinkPredictor
 from .tensorgcn import TensorGCN
 from .tmgcn_conv import TMGCNConv, tmgcn_norm
+from .tnn import TNN, TLinear, images_to_tensor
 
 __all__ = ["TMGCNConv", "tmgcn_norm", "BlockAdjacency", "TensorGCN", "EdgeClassifier",
-           "LinkPredictor"]
+           "LinkPredictor", "TLinear", "TNN", "images_to_tensor"]
