@@ -142,3 +142,30 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, not a result")
     p.add_argument("--name", default=None, help="record name (default: the script's, + '-quick')")
     return p
+
+
+def digits_split(seed: int, dtype: torch.dtype = torch.float32):
+    """scikit-learn's bundled 8 x 8 digits (no download), scaled to [0, 1], split 70 / 30."""
+    from sklearn.datasets import load_digits
+
+    images, labels = load_digits(return_X_y=True)
+    x = torch.tensor(images, dtype=dtype).view(-1, 8, 8) / 16
+    y = torch.tensor(labels)
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    cut = int(0.7 * len(y))
+    return (x[order[:cut]], y[order[:cut]]), (x[order[cut:]], y[order[cut:]])
+
+
+def save_plot(path: Path, draw) -> Path:
+    """Draw with ``draw(ax)`` into a PNG at ``path`` (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    draw(ax)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
