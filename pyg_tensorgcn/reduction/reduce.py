@@ -136,13 +136,18 @@ class LayerReport:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _latency(layer: nn.Module, x: Tensor, repeat: int = 20) -> float:
+def _latency(layer: nn.Module, x: Tensor, repeat: int = 20, rounds: int = 7) -> float:
+    """Seconds per call: the fastest of ``rounds`` rounds of ``repeat`` calls (the
+    minimum is the estimate least disturbed by other work on the machine)."""
+    timings = []
     with torch.no_grad():
         layer(x)
-        start = time.perf_counter()
-        for _ in range(repeat):
-            layer(x)
-    return (time.perf_counter() - start) / repeat
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for _ in range(repeat):
+                layer(x)
+            timings.append((time.perf_counter() - start) / repeat)
+    return min(timings)
 
 
 def _params(module: nn.Module) -> int:
