@@ -12,7 +12,7 @@ from ..mprod import MTransform
 from ..nn import BlockAdjacency, tmgcn_norm
 from .splits import SPLIT_NAMES, Split, TaskName
 
-__all__ = ["SplitData", "prepare_split", "link_candidates", "sample_negatives"]
+__all__ = ["SplitData", "prepare_split", "link_split", "link_candidates", "sample_negatives"]
 
 NEGATIVES_PER_POSITIVE = 19
 
@@ -29,6 +29,8 @@ class SplitData:
         label: ``(E,)`` class labels (link prediction: ones).
         num_nodes: :math:`N`.
         window_start: the graph's snapshot index of the window's first snapshot.
+        graph: the window itself, its events re-based to it (for models that read
+            raw edges, such as the baselines).
         candidates: link prediction only, ``(index, time, label)`` of the scored
             candidates (positives and fixed negatives; training resamples its
             negatives every epoch and uses these only to score the split).
@@ -41,13 +43,15 @@ class SplitData:
     label: Tensor
     num_nodes: int
     window_start: int = 0
+    graph: DynamicGraph | None = None
     candidates: tuple[Tensor, Tensor, Tensor] | None = None
 
     def to(self, device: torch.device | str) -> SplitData:
         candidates = tuple(t.to(device) for t in self.candidates) if self.candidates else None
         return SplitData(self.adjacency.to(device), self.x.to(device), self.index.to(device),
                          self.time.to(device), self.label.to(device), self.num_nodes,
-                         self.window_start, candidates)
+                         self.window_start, self.graph.to(device) if self.graph else None,
+                         candidates)
 
 
 def link_targets(graph: DynamicGraph, drop_label: int | None = None) -> tuple[Tensor, Tensor]:
@@ -89,6 +93,19 @@ def link_candidates(index: Tensor, time: Tensor, num_nodes: int,
     return torch.cat([index, neg_index], 1), torch.cat([time, neg_time]), label
 
 
+def link_split(graph: DynamicGraph, split: Split, negative_seed: int = 0,
+               drop_label: int | None = None) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor, Tensor]]:
+    """A link-prediction split's positives ``(index, time)``, with ``time`` the
+    embedding snapshot (target - 1) relative to the window, and its scored candidates
+    (positives, then negatives fixed by ``negative_seed``; distinct per split)."""
+    index, time = link_targets(graph, drop_label)
+    scored = (time >= split.target_start) & (time < split.target_end)
+    index, time = index[:, scored], time[scored] - 1 - split.window_start  # embedding at t - 1
+    offset = SPLIT_NAMES.index(split.name)
+    generator = torch.Generator().manual_seed(1000 * negative_seed + offset)
+    return index, time, link_candidates(index, time, graph.num_nodes, generator)
+
+
 def prepare_split(
     graph: DynamicGraph,
     split: Split,
@@ -115,12 +132,7 @@ def prepare_split(
         scored = (graph.edge_time >= split.target_start) & (graph.edge_time < split.target_end)
         return SplitData(adjacency, x, graph.edge_index[:, scored],
                          graph.edge_time[scored] - split.window_start,
-                         graph.edge_label[scored], graph.num_nodes, split.window_start)
-    index, time = link_targets(graph, drop_label)
-    scored = (time >= split.target_start) & (time < split.target_end)
-    index, time = index[:, scored], time[scored] - 1 - split.window_start  # embedding at t - 1
-    offset = SPLIT_NAMES.index(split.name)  # fixed negatives, distinct per split
-    generator = torch.Generator().manual_seed(1000 * negative_seed + offset)
-    candidates = link_candidates(index, time, graph.num_nodes, generator)
+                         graph.edge_label[scored], graph.num_nodes, split.window_start, window)
+    index, time, candidates = link_split(graph, split, negative_seed, drop_label)
     return SplitData(adjacency, x, index, time, torch.ones(time.numel()), graph.num_nodes,
-                     split.window_start, candidates)
+                     split.window_start, window, candidates)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import torch
@@ -19,7 +20,7 @@ from .data import SplitData, link_candidates, prepare_split
 from .registry import DATASETS, load_graph
 from .splits import SPLIT_NAMES, TaskName, sliding_windows
 
-__all__ = ["TrainConfig", "PRESETS", "preset", "run"]
+__all__ = ["TrainConfig", "PRESETS", "preset", "run", "TensorGCNEncoder"]
 
 
 @dataclass(frozen=True)
@@ -79,54 +80,83 @@ def preset(name: str, task: TaskName, **overrides: Any) -> TrainConfig:
     return replace(TrainConfig(task=task, **options), **overrides)
 
 
-@dataclass
-class _Model:
-    encoder: TensorGCN
-    head: nn.Module
-    aggregated: dict[str, Tensor] = field(default_factory=dict)  # per split: A^ X^, computed once
-    readout: dict[str, tuple[Tensor, Tensor, Tensor]] = field(default_factory=dict)
+class TensorGCNEncoder(nn.Module):
+    """TensorGCN on the splits of a run: the first layer's propagation of the fixed
+    features through the fixed transformed adjacency is computed once per split, and a
+    one-layer model (the reference) reads out only the rows its target edges need.
+
+    Every encoder of :func:`run` is built as ``Encoder(config, train_data)`` (the
+    training split's :class:`SplitData` gives the window length, features and nodes)
+    and called as ``encoder(split, data)`` -> embeddings ``(W, N, out_channels)``.
+    """
+
+    def __init__(self, config: TrainConfig, train: SplitData) -> None:
+        super().__init__()
+        window, in_channels = train.x.shape[0], train.x.shape[-1]
+        self.model = TensorGCN(in_channels, config.hidden_channels, config.out_channels,
+                               config.num_layers, banded(window, config.bandwidth),
+                               dropout=config.dropout, weights=config.weights,
+                               symmetrize=config.symmetrize, edge_life=config.edge_life,
+                               add_self_loops=config.self_loops, normalize=config.normalize)
+        self._aggregated: dict[str, Tensor] = {}
+        self._readout: dict[str, tuple[Tensor, Tensor, Tensor]] = {}
 
     def _aggregate(self, split: str, data: SplitData) -> Tensor:
-        if split not in self.aggregated:
-            self.aggregated[split] = self.encoder.aggregate(data.x, data.adjacency)
-        return self.aggregated[split]
+        if split not in self._aggregated:
+            self._aggregated[split] = self.model.aggregate(data.x, data.adjacency)
+        return self._aggregated[split]
 
-    def embed(self, split: str, data: SplitData) -> Tensor:
-        """Embeddings of a split's window ``(W, N, F)``; the first layer's propagation
-        of the fixed features through the fixed adjacency is computed only once."""
-        return self.encoder(self._aggregate(split, data), data.adjacency, x_is_aggregated=True)
+    def forward(self, split: str, data: SplitData) -> Tensor:
+        return self.model(self._aggregate(split, data), data.adjacency, x_is_aggregated=True)
 
-    def edge_logits(self, split: str, data: SplitData) -> Tensor:
-        """The head's output for the split's target edges. A one-layer encoder
-        (TensorGCN's reference) computes only the (snapshot, node) rows those edges
-        read, not all ``W x N``: the same numbers, a fraction of the work."""
-        conv = self.encoder.convs[0]
-        if len(self.encoder.convs) > 1 or conv.inverse:
-            return self.head(self.embed(split, data), data.index, data.time)
-        if split not in self.readout:
+    def edge_readout(self, split: str, data: SplitData) -> tuple[Tensor, Tensor, Tensor] | None:
+        """For a one-layer model: the embeddings of only the (snapshot, node) rows the
+        split's target edges read, ``(1, R, F)``, and those edges re-indexed into them
+        (the same numbers as the full embedding, a fraction of the work)."""
+        conv = self.model.convs[0]
+        if len(self.model.convs) > 1 or conv.inverse:
+            return None
+        if split not in self._readout:
             keys = data.time.repeat(2) * data.num_nodes + data.index.flatten()
             rows, position = torch.unique(keys, return_inverse=True)
-            self.readout[split] = (rows // data.num_nodes, rows % data.num_nodes,
-                                   position.view(2, -1))
-        t, node, position = self.readout[split]
+            self._readout[split] = (rows // data.num_nodes, rows % data.num_nodes,
+                                    position.view(2, -1))
+        t, node, position = self._readout[split]
         z = conv.combine(self._aggregate(split, data)[t, node], t)
-        return self.head(z.unsqueeze(0), position, torch.zeros_like(position[0]))
+        return z.unsqueeze(0), position, torch.zeros_like(position[0])
+
+
+EncoderFactory = Callable[[TrainConfig, SplitData], nn.Module]
+
+
+@dataclass
+class _Model:
+    encoder: nn.Module
+    head: nn.Module
+
+    def embed(self, split: str, data: SplitData) -> Tensor:
+        return self.encoder(split, data)
+
+    def edge_logits(self, split: str, data: SplitData) -> Tensor:
+        """The head's output for the split's target edges."""
+        readout = getattr(self.encoder, "edge_readout", None)
+        compact = readout(split, data) if readout is not None else None
+        if compact is not None:
+            return self.head(*compact)
+        return self.head(self.embed(split, data), data.index, data.time)
 
     def parameters(self):
         return [*self.encoder.parameters(), *self.head.parameters()]
 
 
-def _build(config: TrainConfig, window: int, num_features: int, num_classes: int) -> _Model:
-    encoder = TensorGCN(num_features, config.hidden_channels, config.out_channels, config.num_layers,
-                        banded(window, config.bandwidth), dropout=config.dropout, weights=config.weights,
-                        symmetrize=config.symmetrize, edge_life=config.edge_life,
-                        add_self_loops=config.self_loops, normalize=config.normalize)
+def _build(config: TrainConfig, encoder: EncoderFactory, train: SplitData,
+           num_classes: int) -> _Model:
     if config.task == "edge-classification":
         hidden = config.head_hidden if config.head == "mlp" else None
         head = EdgeClassifier(config.out_channels, num_classes, hidden_channels=hidden)
     else:
         head = LinkPredictor(config.out_channels, config.link_scorer)
-    return _Model(encoder, head)
+    return _Model(encoder(config, train), head)
 
 
 def _scores(model: _Model, split: str, data: SplitData, config: TrainConfig,
@@ -179,10 +209,16 @@ def run(
     root: str | None = None,
     device: str | torch.device = "cpu",
     progress: bool = True,
+    encoder: EncoderFactory = TensorGCNEncoder,
+    model_name: str = "tensorgcn",
 ) -> dict[str, Any]:
     """Train and select under the protocol; return the run's record (a JSON-ready dict):
     configuration, seed, the selected alpha and epoch, metrics per split, the
-    validation curve of every alpha, timings and library versions."""
+    validation curve of every alpha, timings and library versions.
+
+    ``encoder`` builds the model that embeds a split (:class:`TensorGCNEncoder` by
+    default; the baselines in ``benchmarks/baselines`` plug in here), so every model
+    shares the data, features, heads, negatives, seeds and selection rules."""
     from tqdm.auto import tqdm
 
     graph = load_graph(dataset, root)
@@ -207,7 +243,7 @@ def run(
     for alpha in alphas:
         torch.manual_seed(seed)
         generator = torch.Generator().manual_seed(seed)
-        model = _build(config, window, data["train"].x.size(-1), spec.num_classes)
+        model = _build(config, encoder, data["train"], spec.num_classes)
         model.encoder.to(device), model.head.to(device)
         optimizer = _optimizer(config, model.parameters())
         best = {"selection": -1.0}
@@ -242,7 +278,7 @@ def run(
     scores = {name: _scores(model, name, data[name], config, spec.classification_metric,
                             spec.num_classes) for name in SPLIT_NAMES}  # test: once, here
     return {
-        "dataset": dataset, "task": config.task, "model": "tensorgcn", "seed": seed,
+        "dataset": dataset, "task": config.task, "model": model_name, "seed": seed,
         "config": asdict(config),
         "selected": {"alpha": chosen["alpha"], "epoch": chosen["best"]["epoch"]},
         "metrics": {name: {k: v for k, v in s.items() if k != "selection"}

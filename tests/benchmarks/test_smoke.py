@@ -18,12 +18,12 @@ def test_benchmark_runs_quick(script, tmp_path):
         cwd=BENCHMARKS, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    records = list(tmp_path.glob("*.json"))
-    assert len(records) == 1
-    record = json.loads(records[0].read_text())
-    assert record["rows"] and record["machine"]["torch"]
+    records = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
+    assert records
+    for record in records:  # harness records hold table rows; run records hold metrics
+        assert record.get("rows") or record.get("metrics", {}).get("test")
     assert "|" in done.stdout  # the printed table
 
 
 def test_there_are_benchmarks():
-    assert "bench_transforms.py" in SCRIPTS
+    assert {"bench_transforms.py", "bench_layer.py", "bench_baselines.py"} <= set(SCRIPTS)

@@ -13,7 +13,7 @@ from pyg_tensorgcn.tasks import (
     sliding_windows,
 )
 from pyg_tensorgcn.tasks import training as training_module
-from pyg_tensorgcn.tasks.training import _build
+from pyg_tensorgcn.tasks.training import TensorGCNEncoder, _build
 
 PREPROCESSING = {"symmetrize": True, "edge_life": 2, "add_self_loops": True, "normalize": True}
 
@@ -85,7 +85,7 @@ def test_one_layer_readout_equals_the_full_embedding(sbm):
     config = preset("paper", "edge-classification")
     split = sliding_windows(40, 28, 6, 6, "edge-classification")["train"]
     data = prepare_split(sbm, split, config.task, banded(28, 20), PREPROCESSING)
-    model = _build(config, 28, 2, 2)
+    model = _build(config, TensorGCNEncoder, data, 2)
     full = model.head(model.embed("train", data), data.index, data.time)
     torch.testing.assert_close(model.edge_logits("train", data), full)
 

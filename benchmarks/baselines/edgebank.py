@@ -1,0 +1,42 @@
+"""EdgeBank (Poursafaei et al., NeurIPS 2022, as in TGB): predict an edge if it was seen
+before. It learns nothing, so it is the honest floor of link prediction."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+
+from pyg_tensorgcn import metrics
+from pyg_tensorgcn.tasks import DATASETS, SPLIT_NAMES, link_split, load_graph, sliding_windows
+
+
+def edgebank_record(dataset: str, root: str | None, seed: int = 0) -> dict[str, Any]:
+    """A record in :func:`pyg_tensorgcn.tasks.run`'s format: every split's candidates
+    (the same fixed negatives as the learned models) scored 1 when the pair occurred in
+    any snapshot before the target's, else 0 (unlimited memory)."""
+    started = time.perf_counter()
+    graph = load_graph(dataset, root)
+    spec = DATASETS[dataset]
+    splits = sliding_windows(graph.num_snapshots, *spec.splits, "link-prediction")
+    N = graph.num_nodes
+    key = graph.edge_index[0] * N + graph.edge_index[1]
+    pairs, inverse = torch.unique(key, return_inverse=True)
+    first_seen = torch.full((pairs.numel(),), graph.num_snapshots, dtype=torch.long)
+    first_seen.scatter_reduce_(0, inverse, graph.edge_time, reduce="amin")
+    scores = {}
+    for name in SPLIT_NAMES:
+        _, _, (index, time_, label) = link_split(graph, splits[name],
+                                                 drop_label=spec.link_drop_label)
+        target = time_ + 1 + splits[name].window_start
+        candidate_key = index[0] * N + index[1]
+        slot = torch.searchsorted(pairs, candidate_key).clamp(max=pairs.numel() - 1)
+        seen = (pairs[slot] == candidate_key) & (first_seen[slot] < target)
+        score = seen.double()
+        scores[name] = {"map": metrics.mean_average_precision(score, label, time_),
+                        "mrr": metrics.mean_reciprocal_rank(score, label, time_),
+                        "auc": metrics.roc_auc(score, label)}
+    return {"dataset": dataset, "task": "link-prediction", "model": "edgebank", "seed": seed,
+            "config": {}, "selected": {}, "metrics": scores,
+            "timings": {"train_s": 0.0, "epoch_s": 0.0, "to_selected_epoch_s": 0.0,
+                        "preprocess_s": time.perf_counter() - started}}

@@ -1,0 +1,107 @@
+"""TensorGCN against the paper's baselines (static GCN, WD-GCN, EvolveGCN-O/-H from
+torch-geometric-temporal, and EdgeBank for link prediction) under one protocol: the
+same data, degree features, heads, negatives, seeds and selection on validation.
+Each run writes a record (metrics, time per epoch and to the selected epoch, peak extra
+memory) into results/baselines/; the table goes into benchmarks/README.md.
+
+    python benchmarks/bench_baselines.py --root-dir DATA --datasets bitcoin-otc --seeds 5
+    python benchmarks/bench_baselines.py --quick     # every model a few epochs on DynamicSBM
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+from baselines import ENCODERS, edgebank_record
+from harness import RESULTS, PeakMemory, parser, print_table
+
+from pyg_tensorgcn.tasks import DATASETS, TensorGCNEncoder, preset, run
+
+MODELS = {"tensorgcn": TensorGCNEncoder, **ENCODERS}
+TASKS = ("edge-classification", "link-prediction")
+README = Path(__file__).resolve().parent / "README.md"
+MARKERS = ("<!-- baselines-table:start -->", "<!-- baselines-table:end -->")
+
+
+def one_run(model: str, dataset: str, task: str, seed: int, preset_name: str, root: str | None,
+            epochs: int | None) -> dict:
+    with PeakMemory() as memory:
+        if model == "edgebank":
+            record = edgebank_record(dataset, root, seed)
+        else:
+            overrides = {} if epochs is None else {"epochs": epochs}
+            record = run(dataset, preset(preset_name, task, **overrides), seed=seed, root=root,
+                         encoder=MODELS[model], model_name=model, progress=False)
+    record["preset"], record["peak_extra_gb"] = preset_name, memory.gb
+    return record
+
+
+def table(records: list[dict]) -> list[dict]:
+    rows, groups = [], {}
+    for r in records:
+        groups.setdefault((r["dataset"], r["task"], r["model"]), []).append(r)
+    for (dataset, task, model), runs in sorted(groups.items()):
+        metric = "map" if task == "link-prediction" else DATASETS[dataset].classification_metric
+        values = [r["metrics"]["test"][metric] for r in runs]
+        rows.append({
+            "dataset": dataset, "task": task, "model": model, "preset": runs[0]["preset"],
+            "seeds": len(runs), "metric": metric,
+            "mean ± std": f"{statistics.mean(values):.4f} ± "
+                          f"{statistics.stdev(values) if len(values) > 1 else 0.0:.4f}",
+            "s/epoch": statistics.mean(r["timings"]["epoch_s"] for r in runs),
+            "s to selected epoch": statistics.mean(r["timings"]["to_selected_epoch_s"] for r in runs),
+            "peak GB": max((r.get("peak_extra_gb") or 0.0) for r in runs),
+        })
+    return rows
+
+
+def write_readme_table(rows: list[dict]) -> None:
+    """Replace the table between the markers of benchmarks/README.md."""
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c])
+                                for c in columns) + " |" for row in rows]
+    text = README.read_text()
+    start, end = text.index(MARKERS[0]) + len(MARKERS[0]), text.index(MARKERS[1])
+    README.write_text(text[:start] + "\n" + "\n".join(lines) + "\n" + text[end:])
+
+
+def main() -> None:
+    p = parser(__doc__)
+    p.add_argument("--models", nargs="+", default=[*MODELS, "edgebank"])
+    p.add_argument("--datasets", nargs="+", default=["bitcoin-otc", "bitcoin-alpha", "chess"])
+    p.add_argument("--tasks", nargs="+", default=list(TASKS))
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--preset", default="paper")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--root-dir", default=None, help="folder with one dataset root per dataset")
+    args = p.parse_args()
+    if args.quick:
+        args.datasets, args.seeds, args.preset = ["dynamic-sbm"], 1, "smoke"
+    out = args.out if args.out != RESULTS else RESULTS / "baselines"
+    out.mkdir(parents=True, exist_ok=True)
+    records = []
+    for dataset in args.datasets:
+        root = None if not DATASETS[dataset].needs_root else str(Path(args.root_dir) / dataset)
+        for task in args.tasks:
+            for model in args.models:
+                if model == "edgebank" and task != "link-prediction":
+                    continue
+                for seed in range(1 if model == "edgebank" else args.seeds):
+                    path = out / f"{dataset}_{task}_{model}_{args.preset}_seed{seed}.json"
+                    if path.exists():  # resumable
+                        records.append(json.loads(path.read_text()))
+                        continue
+                    record = one_run(model, dataset, task, seed, args.preset, root, args.epochs)
+                    path.write_text(json.dumps(record, indent=1) + "\n")
+                    records.append(record)
+    rows = table(records)
+    print_table(rows, "test metric (mean ± std over seeds), cost per epoch, peak extra memory")
+    if not args.quick:
+        write_readme_table(rows)
+    print(f"\nrecords: {out}")
+
+
+if __name__ == "__main__":
+    main()
