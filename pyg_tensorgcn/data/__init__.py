@@ -13,6 +13,7 @@ from .builders import (
     to_temporal_data,
 )
 from .dynamic_graph import DynamicGraph
+from .space_time import from_vertex, space_time_graph, to_vertex
 
 __all__ = [
     "DynamicGraph",
@@ -30,4 +31,7 @@ __all__ = [
     "from_dynamic_graph_temporal_signal",
     "to_networkx",
     "from_networkx",
+    "space_time_graph",
+    "to_vertex",
+    "from_vertex",
 ]

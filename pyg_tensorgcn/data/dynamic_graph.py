@@ -217,6 +217,15 @@ class DynamicGraph(Data):
         ``options`` as for :meth:`adjacency`."""
         return m_transform(self.adjacency(**options), transform)
 
+    def space_time_graph(self, transform: MTransform, x: Tensor | None = None,
+                         **options: Any) -> Data:
+        """The space-time graph over ``T * N`` vertices of this graph's transformed
+        adjacency (``options`` as for :meth:`adjacency`); see
+        :func:`pyg_tensorgcn.data.space_time_graph`."""
+        from .space_time import space_time_graph
+
+        return space_time_graph(self.transformed_adjacency(transform, **options), transform, x)
+
     def degree_features(self) -> Tensor:
         """The reference node features: in- and out-degree of every node in every
         snapshot (raw event counts, current snapshot only), shape ``(T, N, 2)``."""
