@@ -46,7 +46,7 @@ def table(records: list[dict]) -> list[dict]:
         values = [r["metrics"]["test"][metric] for r in runs]
         rows.append({
             "dataset": dataset, "task": task, "model": model, "preset": runs[0]["preset"],
-            "seeds": len(runs), "metric": metric,
+            "epochs": runs[0]["config"].get("epochs", 0), "seeds": len(runs), "metric": metric,
             "mean ± std": f"{statistics.mean(values):.4f} ± "
                           f"{statistics.stdev(values) if len(values) > 1 else 0.0:.4f}",
             "s/epoch": statistics.mean(r["timings"]["epoch_s"] for r in runs),
