@@ -16,6 +16,7 @@ from pathlib import Path
 from baselines import ENCODERS, edgebank_record
 from harness import RESULTS, PeakMemory, parser, print_table
 
+from pyg_tensorgcn.cli import main_metric
 from pyg_tensorgcn.tasks import DATASETS, TensorGCNEncoder, preset, run
 
 MODELS = {"tensorgcn": TensorGCNEncoder, **ENCODERS}
@@ -42,7 +43,7 @@ def table(records: list[dict]) -> list[dict]:
     for r in records:
         groups.setdefault((r["dataset"], r["task"], r["model"]), []).append(r)
     for (dataset, task, model), runs in sorted(groups.items()):
-        metric = "map" if task == "link-prediction" else DATASETS[dataset].classification_metric
+        metric = main_metric(dataset, task)
         values = [r["metrics"]["test"][metric] for r in runs]
         rows.append({
             "dataset": dataset, "task": task, "model": model, "preset": runs[0]["preset"],

@@ -20,6 +20,7 @@ __all__ = [
     "roc_auc",
     "mean_average_precision",
     "mean_reciprocal_rank",
+    "link_prediction_scores",
 ]
 
 
@@ -143,3 +144,10 @@ def roc_auc(scores: Tensor, labels: Tensor) -> float:
     average_rank = first_rank.double() + (counts.double() + 1) / 2
     rank_sum = average_rank[inverse][positive].sum()
     return ((rank_sum - P * (P + 1) / 2) / (P * N)).item()
+
+
+def link_prediction_scores(scores: Tensor, labels: Tensor, snapshot: Tensor) -> dict[str, float]:
+    """The link-prediction metrics of one split's candidates: ``map``, ``mrr`` and ``auc``."""
+    return {"map": mean_average_precision(scores, labels, snapshot),
+            "mrr": mean_reciprocal_rank(scores, labels, snapshot),
+            "auc": roc_auc(scores, labels)}

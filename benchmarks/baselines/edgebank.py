@@ -32,10 +32,7 @@ def edgebank_record(dataset: str, root: str | None, seed: int = 0) -> dict[str, 
         candidate_key = index[0] * N + index[1]
         slot = torch.searchsorted(pairs, candidate_key).clamp(max=pairs.numel() - 1)
         seen = (pairs[slot] == candidate_key) & (first_seen[slot] < target)
-        score = seen.double()
-        scores[name] = {"map": metrics.mean_average_precision(score, label, time_),
-                        "mrr": metrics.mean_reciprocal_rank(score, label, time_),
-                        "auc": metrics.roc_auc(score, label)}
+        scores[name] = metrics.link_prediction_scores(seen.double(), label, time_)
     return {"dataset": dataset, "task": "link-prediction", "model": "edgebank", "seed": seed,
             "config": {}, "selected": {}, "metrics": scores,
             "timings": {"train_s": 0.0, "epoch_s": 0.0, "to_selected_epoch_s": 0.0,

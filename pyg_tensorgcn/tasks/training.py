@@ -175,9 +175,7 @@ def _scores(model: _Model, split: str, data: SplitData, config: TrainConfig,
             return out
         index, time_, label = data.candidates
         score = model.head(model.embed(split, data), index, time_)
-        out = {"map": metrics.mean_average_precision(score, label, time_),
-               "mrr": metrics.mean_reciprocal_rank(score, label, time_),
-               "auc": metrics.roc_auc(score, label)}
+        out = metrics.link_prediction_scores(score, label, time_)
         out["selection"] = out["map"]
         return out
 
@@ -265,7 +263,7 @@ def run(
                           spec.num_classes)
             curve.append({"epoch": epoch, "loss": loss.item(), "val": val["selection"]})
             if val["selection"] > best["selection"]:
-                best = {"selection": val["selection"], "epoch": epoch, "val": val,
+                best = {"selection": val["selection"], "epoch": epoch,
                         "state": copy.deepcopy((model.encoder.state_dict(), model.head.state_dict()))}
         candidates.append({"alpha": alpha, "best": best, "curve": curve, "model": model})
     bar.close()
