@@ -17,8 +17,9 @@ import torch
 from harness import PeakMemory, measure, parser, print_table, read_bandwidth_gbs, write_record
 from torch_geometric.nn import GCNConv
 
+from pyg_tensorgcn.data import BlockAdjacency
 from pyg_tensorgcn.mprod import banded
-from pyg_tensorgcn.nn import BlockAdjacency, TMGCNConv
+from pyg_tensorgcn.nn import TMGCNConv
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -50,7 +51,7 @@ def candidates(adjacency: torch.Tensor, f_in: int, f_out: int):
     M = banded(T, 20)
     conv = TMGCNConv(f_in, f_out, transform=M, bias=False)
     x = torch.randn(T, N, f_in)
-    block = BlockAdjacency(adjacency)
+    block = BlockAdjacency.from_coo(adjacency)
     slices = list(adjacency.unbind(0))  # the reference: one COO matrix per snapshot
     gcn = GCNConv(f_in, f_out, normalize=False, bias=False)
     gcn.lin.weight.data = conv.weight.data.T.clone()

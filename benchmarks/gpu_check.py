@@ -13,8 +13,9 @@ import torch
 from bench_layer import random_adjacency
 from harness import measure, parser, print_table, write_record
 
+from pyg_tensorgcn.data import BlockAdjacency
 from pyg_tensorgcn.mprod import banded, dct, dft, identity
-from pyg_tensorgcn.nn import BlockAdjacency, TMGCNConv
+from pyg_tensorgcn.nn import TMGCNConv
 
 
 def correctness_rows() -> list[dict]:
@@ -47,7 +48,7 @@ def scale_rows(sizes) -> list[dict]:
     rows = []
     for N, nnz in sizes:
         adjacency = random_adjacency(64, N, nnz)
-        block = BlockAdjacency(adjacency).to("cuda")
+        block = BlockAdjacency.from_coo(adjacency).to("cuda")
         conv = TMGCNConv(4, 4, transform=banded(64, 20)).cuda()
         x = torch.randn(64, N, 4, device="cuda")
 

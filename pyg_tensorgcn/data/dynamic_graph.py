@@ -9,8 +9,9 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-from ..mprod import MTransform, m_transform
+from ..mprod import MTransform
 from . import adjacency as adj
+from .block_adjacency import BlockAdjacency, transformed_block_adjacency
 
 __all__ = ["DynamicGraph"]
 
@@ -213,18 +214,42 @@ class DynamicGraph(Data):
         return A
 
     def transformed_adjacency(self, transform: MTransform, **options: Any) -> Tensor:
-        r""":math:`\hat{\mathcal{A}} = \mathcal{A} \times_3 M`, sparse ``(T, N, N)``;
+        r""":math:`\hat{\mathcal{A}} = \mathcal{A} \times_3 M`, sparse COO ``(T, N, N)``;
         ``options`` as for :meth:`adjacency`."""
-        return m_transform(self.adjacency(**options), transform)
+        return self.block_adjacency(transform, **options).to_coo()
+
+    def block_adjacency(
+        self,
+        transform: MTransform,
+        *,
+        symmetrize: bool = False,
+        edge_life: int = 1,
+        self_loops: bool = False,
+        normalize: bool = False,
+        weighted: bool = True,
+        dtype: torch.dtype = torch.float32,
+        progress: bool = False,
+    ) -> BlockAdjacency:
+        r"""The transformed adjacency as a :class:`BlockAdjacency`, streamed snapshot by
+        snapshot from the events (the memory of the result and about ``bandwidth``
+        slices, never of COO); the options as for :meth:`adjacency`, see
+        :func:`~pyg_tensorgcn.data.transformed_block_adjacency`."""
+        if transform.num_snapshots != self.num_snapshots:
+            raise ValueError(f"{transform!r} does not match the graph's {self.num_snapshots} snapshots")
+        weight = self.edge_weight if weighted and "edge_weight" in self else None
+        return transformed_block_adjacency(
+            self.edge_index, self.edge_time, self.num_nodes, transform, weight,
+            symmetrize=symmetrize, edge_life=edge_life, self_loops=self_loops, normalize=normalize,
+            dtype=dtype, progress=progress)
 
     def space_time_graph(self, transform: MTransform, x: Tensor | None = None,
-                         **options: Any) -> Data:
+                         time_edges: bool = True, **options: Any) -> Data:
         """The space-time graph over ``T * N`` vertices of this graph's transformed
-        adjacency (``options`` as for :meth:`adjacency`); see
+        adjacency (streamed, ``options`` as for :meth:`block_adjacency`); see
         :func:`pyg_tensorgcn.data.space_time_graph`."""
         from .space_time import space_time_graph
 
-        return space_time_graph(self.transformed_adjacency(transform, **options), transform, x)
+        return space_time_graph(self.block_adjacency(transform, **options), transform, x, time_edges)
 
     def degree_features(self) -> Tensor:
         """The reference node features: in- and out-degree of every node in every

@@ -42,6 +42,8 @@ class EdgeClassifier(nn.Module):
         hidden_channels (int, optional): hidden size of the MLP variant.
         num_layers (int, optional): MLP layers. (default: ``2``)
         dropout (float, optional): MLP dropout. (default: ``0.0``)
+        bias (bool, optional): learn additive biases (the reference head has none).
+            (default: ``True``)
 
     Shapes:
         ``z`` ``(T, N, F)``, ``edge_label_index`` ``(2, E)``, ``edge_label_time``
@@ -49,13 +51,13 @@ class EdgeClassifier(nn.Module):
     """
 
     def __init__(self, in_channels: int, num_classes: int, hidden_channels: int | None = None,
-                 num_layers: int = 2, dropout: float = 0.0) -> None:
+                 num_layers: int = 2, dropout: float = 0.0, bias: bool = True) -> None:
         super().__init__()
         if hidden_channels is None:
-            self.net = nn.Linear(2 * in_channels, num_classes)
+            self.net = nn.Linear(2 * in_channels, num_classes, bias=bias)
         else:
             self.net = MLP([2 * in_channels] + [hidden_channels] * (num_layers - 1) + [num_classes],
-                           dropout=dropout, norm=None)
+                           dropout=dropout, norm=None, bias=bias)
 
     def reset_parameters(self) -> None:
         self.net.reset_parameters()
@@ -75,6 +77,7 @@ class LinkPredictor(nn.Module):
     Args:
         in_channels (int): embedding size :math:`F`.
         scorer (str, optional): ``"concat"``, ``"hadamard"`` or ``"dot"``. (default: ``"hadamard"``)
+        bias (bool, optional): learn the additive :math:`b`. (default: ``True``)
 
     Shapes:
         ``z`` ``(T, N, F)``, ``edge_label_index`` ``(2, E)``, ``edge_label_time``
@@ -82,13 +85,13 @@ class LinkPredictor(nn.Module):
     """
 
     def __init__(self, in_channels: int,
-                 scorer: Literal["concat", "hadamard", "dot"] = "hadamard") -> None:
+                 scorer: Literal["concat", "hadamard", "dot"] = "hadamard", bias: bool = True) -> None:
         super().__init__()
         widths = {"concat": 2 * in_channels, "hadamard": in_channels, "dot": None}
         if scorer not in widths:
             raise ValueError(f"scorer must be 'concat', 'hadamard' or 'dot', got {scorer!r}")
         self.scorer = scorer
-        self.lin = nn.Linear(widths[scorer], 1) if widths[scorer] else None
+        self.lin = nn.Linear(widths[scorer], 1, bias=bias) if widths[scorer] else None
 
     def reset_parameters(self) -> None:
         if self.lin is not None:

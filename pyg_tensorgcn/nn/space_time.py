@@ -11,11 +11,12 @@ from .tensorgcn import TensorGCN
 __all__ = ["space_time_forward", "num_hops", "SpaceTimeTensorGCN"]
 
 
-def num_hops(model: TensorGCN) -> int:
+def num_hops(model: TensorGCN, time_edges: bool = True) -> int:
     """Message-passing hops of ``model`` on the space-time graph: one time hop (the
-    M-transform of the input), then one space hop per layer. A ``NeighborLoader`` with
+    M-transform of the input; none when the graph holds transformed features,
+    ``time_edges=False``), then one space hop per layer. A ``NeighborLoader`` with
     ``num_neighbors=[-1] * num_hops(model)`` reproduces the full-batch output exactly."""
-    return 1 + len(model.convs)
+    return int(time_edges) + len(model.convs)
 
 
 def _propagate(h: Tensor, batch: Data, edge_type: int) -> Tensor:
@@ -35,7 +36,8 @@ def space_time_forward(model: TensorGCN, batch: Data) -> Tensor:
     same model that :meth:`TensorGCN.forward` evaluates; ``inverse=True`` is not
     supported (:math:`M^{-1}` is not banded).
     """
-    h = _propagate(batch.x, batch, TIME_EDGE)  # X^ = X x_3 M
+    # X^ = X x_3 M along the time edges, unless the graph holds X^ already
+    h = batch.x if getattr(batch, "x_is_transformed", False) else _propagate(batch.x, batch, TIME_EDGE)
     for k, conv in enumerate(model.convs):
         if conv.inverse:
             raise ValueError("space_time_forward does not support inverse=True")

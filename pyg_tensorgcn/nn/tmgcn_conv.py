@@ -9,9 +9,8 @@ from torch.nn import Parameter
 from torch_geometric.nn import MessagePassing
 from torch_geometric.nn.inits import glorot, zeros
 
-from ..data import DynamicGraph
+from ..data import BlockAdjacency, transformed_block_adjacency
 from ..mprod import MTransform, banded, dct, dft, identity
-from .block_adjacency import BlockAdjacency
 
 __all__ = ["TMGCNConv", "tmgcn_norm"]
 
@@ -49,13 +48,9 @@ def tmgcn_norm(
     if edge_time is None:
         raise ValueError("edge_time is required with an edge_index input: pass the (E,) "
                          "snapshot of every edge, or a precomputed transformed adjacency")
-    graph = DynamicGraph(edge_index=edge_index, edge_time=edge_time, num_nodes=num_nodes,
-                         num_snapshots=transform.num_snapshots, edge_weight=edge_weight)
-    adjacency = graph.transformed_adjacency(
-        transform, symmetrize=symmetrize, edge_life=edge_life, self_loops=add_self_loops,
-        normalize=normalize, dtype=dtype,
-    )
-    return BlockAdjacency(adjacency)
+    return transformed_block_adjacency(
+        edge_index, edge_time, num_nodes, transform, edge_weight, symmetrize=symmetrize,
+        edge_life=edge_life, self_loops=add_self_loops, normalize=normalize, dtype=dtype)
 
 
 def _build_transform(name: TransformName, num_snapshots: int, bandwidth: int) -> MTransform:
@@ -201,7 +196,7 @@ class TMGCNConv(MessagePassing):
         elif self.cached and self._cached_adjacency is not None:
             return self._cached_adjacency
         elif isinstance(edge_index, Tensor) and edge_index.is_sparse:
-            block = BlockAdjacency(edge_index)
+            block = BlockAdjacency.from_coo(edge_index)
         else:
             transform = self._get_transform(num_snapshots)
             block = tmgcn_norm(edge_index, edge_time, num_nodes, transform, edge_weight,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..data import DynamicGraph
+from ..data import BlockAdjacency, DynamicGraph
 from ..mprod import MTransform
-from ..nn import BlockAdjacency, tmgcn_norm
+from ..nn import tmgcn_norm
 from .splits import SPLIT_NAMES, Split, TaskName
 
 __all__ = ["SplitData", "prepare_split", "link_split", "link_candidates", "sample_negatives"]

@@ -41,6 +41,11 @@ class TrainConfig:
     bandwidth: int = 20
     weights: Literal["shared", "per_snapshot"] = "shared"
     dropout: float = 0.0
+    # The reference code draws W and U from N(0, 1) and learns no biases; PyG's defaults
+    # (Glorot, zero biases) train the same linear model to a different optimum (0.20 vs
+    # 0.28 test F1 on Bitcoin OTC at alpha 0.9), so the paper preset keeps the reference's.
+    bias: bool = False
+    init: Literal["normal", "glorot"] = "normal"
     head: Literal["reference", "mlp"] = "reference"
     head_hidden: int = 32
     link_scorer: Literal["concat", "hadamard", "dot"] = "concat"
@@ -56,12 +61,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     "paper": {},
     # What the validation split supports beyond the paper (see the README's table).
     "improved": {"num_layers": 2, "hidden_channels": 32, "out_channels": 32, "optimizer": "adam",
+                 "bias": True, "init": "glorot",
                  "epochs": 1000, "head": "mlp", "dropout": 0.1,
                  "link_scorer": "hadamard"},
     # A few epochs: CI's smoke test of the whole pipeline.
     "smoke": {"epochs": 6, "eval_every": 3, "alphas": (0.9,)},
     # The quick start's default on DynamicSBM: well under a minute.
     "demo": {"num_layers": 2, "hidden_channels": 16, "out_channels": 16, "optimizer": "adam",
+             "bias": True, "init": "glorot",
              "epochs": 150, "bandwidth": 5, "edge_life": 1, "head": "mlp", "alphas": (0.8,),
              "link_scorer": "hadamard", "features": "identity"},
 }
@@ -97,7 +104,10 @@ class TensorGCNEncoder(nn.Module):
                                config.num_layers, banded(window, config.bandwidth),
                                dropout=config.dropout, weights=config.weights,
                                symmetrize=config.symmetrize, edge_life=config.edge_life,
-                               add_self_loops=config.self_loops, normalize=config.normalize)
+                               add_self_loops=config.self_loops, normalize=config.normalize,
+                               bias=config.bias)
+        if config.init == "normal":
+            _normal_init(self.model)
         self._aggregated: dict[str, Tensor] = {}
         self._readout: dict[str, tuple[Tensor, Tensor, Tensor]] = {}
 
@@ -153,10 +163,20 @@ def _build(config: TrainConfig, encoder: EncoderFactory, train: SplitData,
            num_classes: int) -> _Model:
     if config.task == "edge-classification":
         hidden = config.head_hidden if config.head == "mlp" else None
-        head = EdgeClassifier(config.out_channels, num_classes, hidden_channels=hidden)
+        head = EdgeClassifier(config.out_channels, num_classes, hidden_channels=hidden,
+                              bias=config.bias)
     else:
-        head = LinkPredictor(config.out_channels, config.link_scorer)
+        head = LinkPredictor(config.out_channels, config.link_scorer, bias=config.bias)
+    if config.init == "normal":
+        _normal_init(head)
     return _Model(encoder(config, train), head)
+
+
+def _normal_init(module: nn.Module) -> None:
+    """The reference code's initialization: every weight matrix from N(0, 1)."""
+    for parameter in module.parameters():
+        if parameter.dim() >= 2:
+            nn.init.normal_(parameter)
 
 
 def _scores(model: _Model, split: str, data: SplitData, config: TrainConfig,

@@ -5,8 +5,9 @@ import pytest
 import torch
 
 import pyg_tensorgcn.nn.tmgcn_conv as tmgcn_conv
+from pyg_tensorgcn.data import BlockAdjacency
 from pyg_tensorgcn.mprod import banded
-from pyg_tensorgcn.nn import BlockAdjacency, EdgeClassifier, LinkPredictor, TensorGCN, tmgcn_norm
+from pyg_tensorgcn.nn import EdgeClassifier, LinkPredictor, TensorGCN, tmgcn_norm
 
 from .test_tmgcn_conv import F_IN, N, T, random_graph
 

@@ -2,9 +2,9 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv
 
-from pyg_tensorgcn.data import DynamicGraph
+from pyg_tensorgcn.data import BlockAdjacency, DynamicGraph
 from pyg_tensorgcn.mprod import banded, dct, dft, identity, matrix
-from pyg_tensorgcn.nn import BlockAdjacency, TMGCNConv, tmgcn_norm
+from pyg_tensorgcn.nn import TMGCNConv, tmgcn_norm
 
 T, N, F_IN, F_OUT = 5, 7, 3, 4
 
