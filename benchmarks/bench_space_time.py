@@ -23,7 +23,9 @@ from harness import parser, print_table, write_record
 
 SCRIPT = Path(__file__).resolve().parent / "train_distributed.py"
 CAP_BYTES = 16 * 2**30
-LOOPBACK = {**os.environ, "GLOO_SOCKET_IFNAME": "lo"}  # one machine: gloo on loopback
+# One machine: gloo on loopback, and one thread per process (as torchrun sets it), so
+# that 1 and 2 processes compare 1 and 2 cores without oversubscribed OpenMP threads.
+ENVIRONMENT = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
 MODES = {"full batch": ("full", 1), "mini-batch": ("mini", 1), "mini-batch, 2 processes": ("mini", 2)}
 
 
@@ -44,7 +46,7 @@ def one_run(mode: str, processes: int, nodes: int, events: int, snapshots: int,
                    "--batch-edges", "4096", "--record", str(record)]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                  preexec_fn=_cap_address_space, env=LOOPBACK)
+                                  preexec_fn=_cap_address_space, env=ENVIRONMENT)
         except subprocess.TimeoutExpired:
             return {"note": f"over the {timeout:.0f} s time limit"}
         if done.returncode != 0 or not record.is_file():
@@ -78,7 +80,8 @@ def main() -> None:
     name = args.name or Path(__file__).stem + ("-quick" if args.quick else "")
     config = {"nodes": nodes, "snapshots": snapshots, "bandwidth": 20, "edge_life": 1,
               "model": "1 layer, 2 -> 16, edge head", "mini_batch": "4096 events, full fan-out",
-              "steps": steps, "address_space_cap_gb_per_process": CAP_BYTES / 2**30,
+              "steps": steps, "threads_per_process": 1,
+              "address_space_cap_gb_per_process": CAP_BYTES / 2**30,
               "largest_events_within_16_gb": largest}
     print(f"\nrecord: {write_record(name, rows, config, args.out)}")
 

@@ -118,22 +118,29 @@ def report(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no JSON records in {args.results}")
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
-        groups[(r["dataset"], r["task"], r["model"], r.get("preset", "?"))].append(r)
-    lines = ["| dataset | task | model | preset | seeds | test metric | mean ± std | "
-             "every seed | s / epoch |", "|---|---|---|---|---|---|---|---|---|"]
-    for (dataset, task, model, preset_name), runs in sorted(groups.items()):
+        groups[(r["dataset"], r["task"], r["model"], r.get("preset", "?"),
+                _initialization(r["config"]))].append(r)
+    lines = ["| dataset | task | model | preset | initialization | seeds | test metric | mean ± std | "
+             "every seed | s / epoch |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for (dataset, task, model, preset_name, init), runs in sorted(groups.items()):
         metric = main_metric(dataset, task)
         values = [r["metrics"]["test"][metric] for r in runs]
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
         epoch_s = statistics.mean(r["timings"]["epoch_s"] for r in runs)
         every = ", ".join(f"{v:.4f}" for v in values)
-        lines.append(f"| {dataset} | {task} | {model} | {preset_name} | {len(runs)} | {metric} "
+        lines.append(f"| {dataset} | {task} | {model} | {preset_name} | {init} | {len(runs)} | {metric} "
                      f"| {statistics.mean(values):.4f} ± {spread:.4f} | {every} | {epoch_s:.4f} |")
     table = "\n".join(lines) + "\n"
     (args.results / "report.md").write_text(table)
     print(table, end="")
     _plot_curves(groups, args.results)
     return 0
+
+
+def _initialization(config: dict) -> str:
+    """How a run's weights started (records older than the option used Glorot and biases)."""
+    bias = "biases" if config.get("bias", True) else "no biases"
+    return f"{config.get('init', 'glorot')}, {bias}"
 
 
 def _plot_curves(groups: dict[tuple, list[dict]], folder: Path) -> None:

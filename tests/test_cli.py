@@ -19,7 +19,8 @@ def test_train_without_arguments_runs_the_demo(tmp_path, capsys):
 
     assert main(["report", str(tmp_path)]) == 0
     table = (tmp_path / "report.md").read_text()
-    assert "| dynamic-sbm | edge-classification | tensorgcn | demo | 1 | f1_minority |" in table
+    row = "| dynamic-sbm | edge-classification | tensorgcn | demo | glorot, biases | 1 | f1_minority |"
+    assert row in table
     assert list(tmp_path.glob("curves_*.png"))
 
 

@@ -114,3 +114,19 @@ def test_link_candidates_put_positives_first():
     all_index, all_time, label = link_candidates(index, time, 5, torch.Generator().manual_seed(0))
     assert label[:2].tolist() == [1.0, 1.0] and label[2:].sum() == 0 and all_index.size(1) == 40
     assert (all_time == 0).all()
+
+
+@pytest.mark.parametrize("name", ["paper", "improved"])
+def test_paper_preset_initializes_like_the_reference(sbm, name):
+    """The paper preset: weights from N(0, 1), no biases (as the authors' code);
+    the improved preset: PyG's Glorot initialization with biases."""
+    config = preset(name, "edge-classification")
+    split = sliding_windows(40, 28, 6, 6, "edge-classification")["train"]
+    data = prepare_split(sbm, split, config.task, banded(28, 20), PREPROCESSING)
+    torch.manual_seed(0)
+    model = _build(config, TensorGCNEncoder, data, 2)
+    biases = [n for n, p in [*model.encoder.named_parameters(), *model.head.named_parameters()]
+              if "bias" in n]
+    weight = model.encoder.model.convs[0].weight
+    assert bool(biases) == (name == "improved")
+    assert (weight.abs().max() > 1.5) == (name == "paper")  # N(0, 1) vs Glorot's bound
