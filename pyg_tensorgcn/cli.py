@@ -163,7 +163,8 @@ def _plot_curves(groups: dict[tuple, list[dict]], folder: Path) -> None:
         if sum(len(r["curves"]) for r in runs) <= 10:
             ax.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(folder / ("curves_" + "_".join(key) + ".png"), dpi=110)
+        name = "_".join([*key[:-1], key[-1].replace(", ", "-").replace(" ", "-")])
+        fig.savefig(folder / f"curves_{name}.png", dpi=110)
         plt.close(fig)
 
 

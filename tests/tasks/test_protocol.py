@@ -130,3 +130,5 @@ def test_paper_preset_initializes_like_the_reference(sbm, name):
     weight = model.encoder.model.convs[0].weight
     assert bool(biases) == (name == "improved")
     assert (weight.abs().max() > 1.5) == (name == "paper")  # N(0, 1) vs Glorot's bound
+    link = preset(name, "link-prediction")  # link prediction keeps PyG's initialization
+    assert (link.init, link.bias) == ("glorot", True)
