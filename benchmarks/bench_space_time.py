@@ -44,13 +44,20 @@ def one_run(mode: str, processes: int, nodes: int, events: int, snapshots: int,
                    "--snapshots", str(snapshots), "--epochs", "2" if mode == "full" else "1",
                    "--steps", str(steps),
                    "--batch-edges", "4096", "--record", str(record)]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True, preexec_fn=_cap_address_space, env=ENVIRONMENT)
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                  preexec_fn=_cap_address_space, env=ENVIRONMENT)
+            _, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            # SIGTERM: torchrun stops its workers (they run in sessions of their own)
+            process.terminate()
+            try:
+                process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
             return {"note": f"over the {timeout:.0f} s time limit"}
-        if done.returncode != 0 or not record.is_file():
-            lines = (done.stderr or "").strip().splitlines()
+        if process.returncode != 0 or not record.is_file():
+            lines = (stderr or "").strip().splitlines()
             reason = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "")
             return {"note": f"did not fit: {reason.strip()[:90]}"}
         return json.loads(record.read_text())

@@ -19,9 +19,15 @@ def test_two_processes_average_to_the_single_process_gradients(tmp_path):
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
          script, "--check-gradients", str(double)],
     ):
-        done = subprocess.run(command, cwd=BENCHMARKS, capture_output=True, text=True, timeout=300,
-                              env={**os.environ, "GLOO_SOCKET_IFNAME": "lo"})
-        assert done.returncode == 0, done.stderr[-3000:]
+        process = subprocess.Popen(command, cwd=BENCHMARKS, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, env={**os.environ, "GLOO_SOCKET_IFNAME": "lo"})
+        try:
+            _, stderr = process.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            process.terminate()  # torchrun stops its workers on SIGTERM; SIGKILL would orphan them
+            _, stderr = process.communicate(timeout=60)
+            pytest.fail(f"timed out: {stderr[-3000:]}")
+        assert process.returncode == 0, stderr[-3000:]
     one, two = torch.load(single), torch.load(double)
     assert one.keys() == two.keys() and len(one) > 4
     for name in one:
