@@ -353,7 +353,7 @@ class _SlotStream:
         return slots.to(self.slot_row.dtype), values.to(self.value_dtype)  # kept: compact
 
 
-def _monotone_row_ranges(M: Tensor) -> tuple[Tensor, Tensor]:
+def _monotone_row_ranges(M: Tensor) -> tuple[list[int], list[int]]:
     """Per row of ``M``, the first and last non-zero column, widened so that both move
     forward monotonically (the low end as the suffix minimum, the high end as the
     prefix maximum): the events a slice needs then form one sliding window."""
