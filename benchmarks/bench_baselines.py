@@ -4,6 +4,8 @@ same data, degree features, heads, negatives, seeds and selection on validation.
 Each run writes a record (metrics, time per epoch and to the selected epoch, peak extra
 memory) into results/baselines/; the table goes into benchmarks/README.md.
 
+    python benchmarks/bench_baselines.py --root-dir DATA --preset budget \
+        --include benchmarks/results/reproduction   # the README's table
     python benchmarks/bench_baselines.py --root-dir DATA --datasets bitcoin-otc --seeds 5
     python benchmarks/bench_baselines.py --quick     # every model a few epochs on DynamicSBM
 """
@@ -41,18 +43,18 @@ def one_run(model: str, dataset: str, task: str, seed: int, preset_name: str, ro
 def table(records: list[dict]) -> list[dict]:
     rows, groups = [], {}
     for r in records:
-        groups.setdefault((r["dataset"], r["task"], r["model"]), []).append(r)
-    for (dataset, task, model), runs in sorted(groups.items()):
+        groups.setdefault((r["dataset"], r["task"], r["model"], r["preset"]), []).append(r)
+    for (dataset, task, model, preset_name), runs in sorted(groups.items()):
         metric = main_metric(dataset, task)
         values = [r["metrics"]["test"][metric] for r in runs]
         rows.append({
-            "dataset": dataset, "task": task, "model": model, "preset": runs[0]["preset"],
+            "dataset": dataset, "task": task, "model": model, "preset": preset_name,
             "epochs": runs[0]["config"].get("epochs", 0), "seeds": len(runs), "metric": metric,
             "mean ± std": f"{statistics.mean(values):.4f} ± "
                           f"{statistics.stdev(values) if len(values) > 1 else 0.0:.4f}",
             "s/epoch": statistics.mean(r["timings"]["epoch_s"] for r in runs),
             "s to selected epoch": statistics.mean(r["timings"]["to_selected_epoch_s"] for r in runs),
-            "peak GB": max((r.get("peak_extra_gb") or 0.0) for r in runs),
+            "peak GB": max((r["peak_extra_gb"] for r in runs if "peak_extra_gb" in r), default="-"),
         })
     return rows
 
@@ -77,6 +79,9 @@ def main() -> None:
     p.add_argument("--preset", default="paper")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--root-dir", default=None, help="folder with one dataset root per dataset")
+    p.add_argument("--include", nargs="*", type=Path, default=[],
+                   help="folders of finished records to add to the table (nothing is rerun), "
+                        "e.g. benchmarks/results/reproduction")
     args = p.parse_args()
     if args.quick:
         args.datasets, args.seeds, args.preset = ["dynamic-sbm"], 1, "smoke"
@@ -97,6 +102,8 @@ def main() -> None:
                     record = one_run(model, dataset, task, seed, args.preset, root, args.epochs)
                     path.write_text(json.dumps(record, indent=1) + "\n")
                     records.append(record)
+    records += [json.loads(path.read_text()) for folder in args.include
+                for path in sorted(folder.glob("*_seed*.json"))]
     rows = table(records)
     print_table(rows, "test metric (mean ± std over seeds), cost per epoch, peak extra memory")
     if not args.quick:

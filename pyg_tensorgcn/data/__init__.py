@@ -1,7 +1,7 @@
 """Dynamic graphs as sparse ``(T, N, N)`` adjacency tensors: the :class:`DynamicGraph`
 container, TensorGCN's preprocessing steps, builders and conversions."""
 from .adjacency import add_self_loops, edge_life, gcn_normalize, symmetrize, temporal_adjacency
-from .block_adjacency import BlockAdjacency, transformed_block_adjacency
+from .block_adjacency import BlockAdjacency, BlockRows, transformed_block_adjacency
 from .builders import (
     from_dynamic_graph_temporal_signal,
     from_networkx,
@@ -19,6 +19,7 @@ from .space_time import from_vertex, space_time_graph, to_vertex
 __all__ = [
     "DynamicGraph",
     "BlockAdjacency",
+    "BlockRows",
     "transformed_block_adjacency",
     "temporal_adjacency",
     "symmetrize",

@@ -3,6 +3,7 @@ and TensorGCN's whole preprocessing streamed into it snapshot by snapshot."""
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
@@ -11,7 +12,7 @@ from ..mprod import MTransform, m_transform
 
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
 
-__all__ = ["BlockAdjacency", "transformed_block_adjacency"]
+__all__ = ["BlockAdjacency", "BlockRows", "transformed_block_adjacency"]
 
 
 class BlockAdjacency:
@@ -25,6 +26,13 @@ class BlockAdjacency:
     the structure of the transpose is precomputed. Gradients also flow into the
     values (for a learnable :math:`M`). Indices are int32 when they fit, half the
     memory of COO's int64.
+
+    Large dynamic graphs leave most of the :math:`TN` rows empty (a node is active
+    in few snapshots). When at least half of the rows and columns are empty on
+    average, the matrix also keeps a *compact* copy of its structure, restricted to
+    the non-empty rows (:attr:`rows_used`) and the columns some entry reads
+    (:attr:`cols_used`); :meth:`matmul` then gathers, multiplies and scatters only
+    those rows, in the forward and the backward pass.
 
     Build it with :meth:`from_coo`, or from events with
     :func:`transformed_block_adjacency` (which never forms the COO tensor).
@@ -56,11 +64,31 @@ class BlockAdjacency:
         self.num_snapshots, self.num_nodes, self.symmetric = num_snapshots, num_nodes, symmetric
         self.crow, self.col, self.values = crow, col, values
         if not symmetric:
-            rows = self.rows()
+            rows = _entry_rows(crow)
             transposed = torch.argsort(col.long() * size + rows)
             self.transposed_order = transposed
             self.crow_t = _compressed(col.long()[transposed], size, crow.dtype)
             self.col_t = rows[transposed].to(crow.dtype)
+        self._compact_structure()
+
+    def _compact_structure(self) -> None:
+        """Set :attr:`rows_used` and :attr:`cols_used` (``None`` when compaction would
+        not pay) and the compact CSR structure and its transpose's."""
+        size = self.num_snapshots * self.num_nodes
+        used_row = _nonempty(self.crow)
+        used_col = used_row if self.symmetric else _nonempty(self.crow_t)
+        num_rows, num_cols = int(used_row.sum()), int(used_col.sum())
+        self.rows_used = self.cols_used = None
+        if num_rows + num_cols > size:
+            return
+        dtype, nnz = self.crow.dtype, self.crow[-1:]
+        self.rows_used = used_row.nonzero().squeeze(1)
+        self.cols_used = used_col.nonzero().squeeze(1)
+        self.crow_c = torch.cat([self.crow[self.rows_used], nnz])
+        self.col_c = _ranks(used_col)[self.col.long()].to(dtype)
+        if not self.symmetric:
+            self.crow_tc = torch.cat([self.crow_t[self.cols_used], nnz])
+            self.col_tc = _ranks(used_row)[self.col_t.long()].to(dtype)
 
     @classmethod
     def from_coo(cls, adjacency: Tensor, symmetric: bool = False) -> BlockAdjacency:
@@ -92,9 +120,7 @@ class BlockAdjacency:
 
     def rows(self) -> Tensor:
         """The block-matrix row of every entry, ``(nnz,)`` int64."""
-        size = self.num_snapshots * self.num_nodes
-        return torch.repeat_interleave(torch.arange(size, device=self.crow.device),
-                                       (self.crow[1:] - self.crow[:-1]).long())
+        return _entry_rows(self.crow)
 
     def to_coo(self) -> Tensor:
         """The sparse COO ``(T, N, N)`` tensor (coalesced)."""
@@ -117,21 +143,32 @@ class BlockAdjacency:
     def csr(self, transposed: bool = False) -> Tensor:
         """The block-diagonal matrix (or its conjugate transpose) as a ``(TN, TN)`` CSR
         tensor, detached from autograd."""
-        values = self.values.detach()
-        crow, col = self.crow, self.col
-        if transposed:
-            if not self.symmetric:
-                crow, col, values = self.crow_t, self.col_t, values[self.transposed_order]
-            values = values.conj()
+        return self._structure(compact=False).csr(self.values.detach(), transposed)
+
+    def _structure(self, compact: bool) -> _Structure:
         size = self.num_snapshots * self.num_nodes
-        return torch.sparse_csr_tensor(crow, col, values, (size, size), check_invariants=False)
+        if compact:
+            shape = (self.rows_used.numel(), self.cols_used.numel())
+            if self.symmetric:
+                return _Structure(self.crow_c, self.col_c, self.crow_c, self.col_c, None, shape)
+            return _Structure(self.crow_c, self.col_c, self.crow_tc, self.col_tc,
+                              self.transposed_order, shape)
+        if self.symmetric:
+            return _Structure(self.crow, self.col, self.crow, self.col, None, (size, size))
+        return _Structure(self.crow, self.col, self.crow_t, self.col_t, self.transposed_order,
+                          (size, size))
 
     @torch.compiler.disable  # sparse CSR autograd.Function: runs eagerly inside torch.compile
-    def matmul(self, z: Tensor) -> Tensor:
-        r""":math:`\hat{A}_t Z_t` for every snapshot.
+    def matmul(self, z: Tensor, weight: Tensor | None = None) -> Tensor:
+        r""":math:`\hat{A}_t Z_t` for every snapshot, or :math:`\hat{A}_t Z_t W` with a
+        ``weight`` :math:`W`, applied before or after the product, whichever gives
+        fewer features to propagate.
+
+        With a compact structure (see the class), only the rows of ``z`` that some
+        entry reads are read, and only the non-empty rows of the product computed.
 
         Shapes:
-            ``(T, N, F)`` -> ``(T, N, F)``.
+            ``(T, N, F)`` and optional ``(F, G)`` -> ``(T, N, G)`` (``G = F`` without weight).
         """
         if z.shape[:2] != (self.num_snapshots, self.num_nodes):
             raise ValueError(
@@ -139,7 +176,44 @@ class BlockAdjacency:
                 f"got {tuple(z.shape)}"
             )
         flat = z.reshape(self.num_snapshots * self.num_nodes, -1)
-        return _BlockSpMM.apply(self.values, flat, self).view(*z.shape[:2], -1)
+        if weight is not None and weight.shape[0] != flat.size(1):
+            raise ValueError(f"weight must have shape ({flat.size(1)}, G), got {tuple(weight.shape)}")
+        if self.rows_used is None:
+            out = _propagate(self.values, flat, self._structure(compact=False), weight)
+        else:
+            used = _propagate(self.values, flat.index_select(0, self.cols_used),
+                              self._structure(compact=True), weight)
+            out = used.new_zeros(flat.size(0), used.size(1)).index_copy_(0, self.rows_used, used)
+        return out.view(*z.shape[:2], -1)
+
+    def restrict(self, rows: Tensor) -> BlockRows:
+        r"""The rows ``rows`` of the block matrix, with its columns relabelled to the
+        columns those rows read: ``A[rows] @ Z == sub.matmul(Z[sub.cols])``, the part of
+        the product a readout of a few (snapshot, node) rows needs.
+
+        Args:
+            rows (Tensor): ``(R,)`` sorted, distinct block rows ``t * N + node``.
+        """
+        size = self.num_snapshots * self.num_nodes
+        rows = rows.to(self.crow.device, torch.long)
+        if rows.dim() != 1 or (rows.numel() and (rows[0] < 0 or rows[-1] >= size
+                                                 or not bool(torch.all(rows[1:] > rows[:-1])))):
+            raise ValueError(f"rows must be sorted, distinct block rows in [0, {size}), got "
+                             f"a tensor of shape {tuple(rows.shape)}")
+        start, end = self.crow[rows].long(), self.crow[rows + 1].long()
+        counts = end - start
+        entries = torch.repeat_interleave(start - (torch.cumsum(counts, 0) - counts), counts)
+        entries += torch.arange(entries.numel(), device=entries.device)
+        crow = torch.cat([counts.new_zeros(1), torch.cumsum(counts, 0)]).to(self.crow.dtype)
+        col = self.col[entries].long()
+        used = torch.zeros(size, dtype=torch.bool, device=col.device)
+        used[col] = True
+        cols, col = used.nonzero().squeeze(1), _ranks(used)[col].to(self.crow.dtype)
+        order = torch.argsort(col, stable=True)
+        structure = _Structure(crow, col, _compressed(col[order].long(), cols.numel(), crow.dtype),
+                               _entry_rows(crow)[order].to(crow.dtype), order,
+                               (rows.numel(), cols.numel()))
+        return BlockRows(rows, cols, self.values[entries], structure)
 
     def __repr__(self) -> str:
         return f"BlockAdjacency(T={self.num_snapshots}, N={self.num_nodes}, nnz={self.nnz})"
@@ -389,6 +463,22 @@ def _index_dtype(size: int, nnz: int) -> torch.dtype:
     return torch.int32 if max(size, nnz) < 2**31 - 1 else torch.int64
 
 
+def _entry_rows(crow: Tensor) -> Tensor:
+    """The row of every entry of a CSR matrix, ``(nnz,)`` int64."""
+    return torch.repeat_interleave(torch.arange(crow.numel() - 1, device=crow.device),
+                                   (crow[1:] - crow[:-1]).long())
+
+
+def _nonempty(crow: Tensor) -> Tensor:
+    """Which rows of a CSR matrix hold an entry, ``(rows,)`` bool."""
+    return crow[1:] > crow[:-1]
+
+
+def _ranks(used: Tensor) -> Tensor:
+    """The position of every used index among the used ones (``(size,)`` int64)."""
+    return torch.cumsum(used, 0) - 1
+
+
 def _compressed(sorted_rows: Tensor, size: int, dtype: torch.dtype) -> Tensor:
     counts = torch.bincount(sorted_rows, minlength=size)
     return torch.cat([counts.new_zeros(1), torch.cumsum(counts, 0)]).to(dtype)
@@ -400,17 +490,78 @@ def _move_index(index: Tensor, *args, **kwargs) -> Tensor:
     return index.to(device) if device is not None else index
 
 
-class _BlockSpMM(torch.autograd.Function):
-    """out = A @ Z with A the block CSR; backward: dZ = A^H dout (by the transpose),
-    dvalues[e] = <dout[row_e], Z[col_e]> only when values need it."""
+class BlockRows(NamedTuple):
+    """Some rows of a :class:`BlockAdjacency`, from :meth:`BlockAdjacency.restrict`.
+
+    Attributes:
+        rows (Tensor): ``(R,)`` the block rows kept.
+        cols (Tensor): ``(C,)`` the block columns they read, sorted.
+        values (Tensor): their entries (the parent's, so gradients reach it).
+        structure: their CSR structure over ``R x C`` and its transpose's.
+    """
+
+    rows: Tensor
+    cols: Tensor
+    values: Tensor
+    structure: _Structure
+
+    def matmul(self, z: Tensor, weight: Tensor | None = None) -> Tensor:
+        """``(A Z)[rows]`` (times ``weight``) from ``z = Z[cols]``: ``(C, F)`` -> ``(R, G)``."""
+        if z.dim() != 2 or z.size(0) != self.cols.numel():
+            raise ValueError(f"expected z of shape ({self.cols.numel()}, F), the rows of "
+                             f"the columns read, got {tuple(z.shape)}")
+        return _propagate(self.values, z, self.structure, weight)
+
+
+class _Structure(NamedTuple):
+    """The CSR structure of one sparse matrix and of its transpose (whose entries are
+    the matrix's in ``transposed_order``; ``None``: the same order, a symmetric matrix)."""
+
+    crow: Tensor
+    col: Tensor
+    crow_t: Tensor
+    col_t: Tensor
+    transposed_order: Tensor | None
+    shape: tuple[int, int]
+
+    def csr(self, values: Tensor, transposed: bool = False) -> Tensor:
+        """The matrix, or its conjugate transpose, with these ``values``."""
+        if not transposed:
+            return torch.sparse_csr_tensor(self.crow, self.col, values, self.shape,
+                                           check_invariants=False)
+        if self.transposed_order is not None:
+            values = values[self.transposed_order]
+        return torch.sparse_csr_tensor(self.crow_t, self.col_t, values.conj(), self.shape[::-1],
+                                       check_invariants=False)
+
+
+def _propagate(values: Tensor, flat: Tensor, structure: _Structure,
+               weight: Tensor | None) -> Tensor:
+    """``A (flat W)`` or ``(A flat) W``, whichever propagates fewer features."""
+    if weight is None:
+        return _SpMM.apply(values, flat, structure)
+    if weight.size(1) <= weight.size(0):
+        return _SpMM.apply(values, _matmul(flat, weight), structure)
+    return _matmul(_SpMM.apply(values, flat, structure), weight)
+
+
+def _matmul(x: Tensor, weight: Tensor) -> Tensor:
+    """``x @ weight`` with mixed real and complex operands promoted."""
+    if x.is_complex() != weight.is_complex():
+        dtype = x.dtype if x.is_complex() else weight.dtype
+        x, weight = x.to(dtype), weight.to(dtype)
+    return torch.matmul(x, weight)
+
+
+class _SpMM(torch.autograd.Function):
+    """out = A @ Z with A the CSR of ``structure``; backward: dZ = A^H dout (by the
+    transpose), dvalues[e] = <dout[row_e], Z[col_e]> only when values need it."""
 
     @staticmethod
-    def forward(ctx, values: Tensor, flat: Tensor, block: BlockAdjacency) -> Tensor:
-        ctx.block = block
+    def forward(ctx, values: Tensor, flat: Tensor, structure: _Structure) -> Tensor:
+        ctx.structure = structure
         ctx.save_for_backward(values, flat)
-        size = block.num_snapshots * block.num_nodes
-        matrix = torch.sparse_csr_tensor(block.crow, block.col, values, (size, size),
-                                         check_invariants=False)
+        matrix = structure.csr(values)
         if matrix.dtype != flat.dtype:
             dtype = torch.promote_types(matrix.dtype, flat.dtype)
             matrix, flat = matrix.to(dtype), flat.to(dtype)
@@ -419,16 +570,17 @@ class _BlockSpMM(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: Tensor):
         values, flat = ctx.saved_tensors
-        block = ctx.block
+        structure = ctx.structure
         grad_values = grad_flat = None
         if ctx.needs_input_grad[1]:
-            transposed = block.csr(transposed=True)
+            transposed = structure.csr(values.detach(), transposed=True)
             grad_flat = transposed.to(torch.promote_types(transposed.dtype, grad.dtype)) @ grad
             if not flat.is_complex() and grad_flat.is_complex():
                 grad_flat = grad_flat.real
             grad_flat = grad_flat.to(flat.dtype)
         if ctx.needs_input_grad[0]:
-            grad_values = (grad[block.rows()] * flat[block.col.long()].conj()).sum(-1)
+            rows = _entry_rows(structure.crow)
+            grad_values = (grad[rows] * flat[structure.col.long()].conj()).sum(-1)
             if not values.is_complex() and grad_values.is_complex():
                 grad_values = grad_values.real
         return grad_values, grad_flat, None

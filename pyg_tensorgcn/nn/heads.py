@@ -26,8 +26,9 @@ def _endpoints(z: Tensor, edge_label_index: Tensor, edge_label_time: Tensor) -> 
             raise ValueError(f"edge_label_time must lie in [0, {z.size(0)}), got values in [{low}, {high}]")
     if z.is_complex():  # the DFT's transform domain: real and imaginary parts as features
         z = torch.cat([z.real, z.imag], dim=-1)
-    src, dst = edge_label_index
-    return z[edge_label_time, src], z[edge_label_time, dst]
+    flat = z.reshape(-1, z.size(-1))  # rows t * N + node: one gather per endpoint
+    src, dst = edge_label_time * z.size(1) + edge_label_index
+    return flat.index_select(0, src), flat.index_select(0, dst)
 
 
 class EdgeClassifier(nn.Module):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from torch import Tensor, nn
 from torch_geometric.nn.resolver import activation_resolver
 
+from ..data import BlockAdjacency, BlockRows
 from ..mprod import MTransform
 from .tmgcn_conv import Adjacency, TMGCNConv, TransformName, _build_transform
 
@@ -116,6 +117,40 @@ class TensorGCN(nn.Module):
         for conv in self.convs[1:]:
             x = conv(self.dropout(self.act(x)), adjacency, x_is_transformed=True)
         return x
+
+    def readout_plan(self, adjacency: BlockAdjacency, rows: Tensor) -> list[BlockRows]:
+        """What :meth:`readout` needs for the output rows ``rows``: for every layer after
+        the first, from the second up, the rows of the adjacency it computes (each
+        layer's rows are the columns the next one reads). Build it once per graph and
+        set of rows."""
+        plan: list[BlockRows] = []
+        for _ in self.convs[1:]:
+            plan.insert(0, adjacency.restrict(rows))
+            rows = plan[0].cols
+        return plan
+
+    def readout(self, x: Tensor, rows: Tensor, plan: list[BlockRows]) -> Tensor:
+        r"""The model's output at the block rows ``rows`` (``t * N + node``) only, from
+        :meth:`aggregate`'s ``x`` ``(T, N, F_in)``: the rows of ``forward(x,
+        adjacency, x_is_aggregated=True)``, with every layer computed only at the
+        rows the next one reads (a readout of few target edges does a fraction of the
+        work). ``plan`` is :meth:`readout_plan` ``(adjacency, rows)``. Not with
+        ``inverse=True``, which mixes snapshots.
+
+        Shapes:
+            ``(T, N, F_in)``, ``(R,)`` -> ``(R, F_out)``.
+        """
+        if self.convs[-1].inverse:
+            raise ValueError("readout() of selected rows is undefined with inverse=True")
+        if x.dim() != 3:
+            raise ValueError(f"x must have shape (T, N, F), got {tuple(x.shape)}")
+        self._share_transform(x.size(0))
+        first_rows = plan[0].cols if plan else rows
+        h = self.convs[0].combine(x.reshape(-1, x.size(-1))[first_rows], first_rows // x.size(1))
+        for conv, block_rows in zip(self.convs[1:], plan):
+            h = block_rows.matmul(self.dropout(self.act(h)))
+            h = conv.combine(h, block_rows.rows // x.size(1))
+        return h
 
     def aggregate(self, x: Tensor, edge_index: Adjacency, edge_time: Tensor | None = None,
                   edge_weight: Tensor | None = None) -> Tensor:

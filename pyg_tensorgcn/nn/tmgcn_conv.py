@@ -10,6 +10,7 @@ from torch_geometric.nn import MessagePassing
 from torch_geometric.nn.inits import glorot, zeros
 
 from ..data import BlockAdjacency, transformed_block_adjacency
+from ..data.block_adjacency import _matmul
 from ..mprod import MTransform, banded, dct, dft, identity
 
 __all__ = ["TMGCNConv", "tmgcn_norm"]
@@ -239,7 +240,9 @@ class TMGCNConv(MessagePassing):
         block = self.adjacency(edge_index, edge_time, edge_weight, x.size(0), x.size(1),
                                x.real.dtype if x.is_complex() else x.dtype)
         x_hat = x if x_is_transformed else transform.apply(x)
-        if self.out_channels <= self.in_channels:  # the cheaper order
+        if weight.dim() == 2:
+            out = block.matmul(x_hat, weight)
+        elif self.out_channels <= self.in_channels:  # the cheaper order
             out = self.message_and_aggregate(block, _matmul(x_hat, weight))
         else:
             out = _matmul(self.message_and_aggregate(block, x_hat), weight)
@@ -290,10 +293,3 @@ class TMGCNConv(MessagePassing):
         return f"{type(self).__name__}({self.in_channels}, {self.out_channels}, " \
                f"transform={transform}{extra})"
 
-
-def _matmul(x: Tensor, weight: Tensor) -> Tensor:
-    """(T, N, F) @ (F, G) or, per snapshot, @ (T, F, G); mixed real/complex promoted."""
-    if x.is_complex() != weight.is_complex():
-        dtype = x.dtype if x.is_complex() else weight.dtype
-        x, weight = x.to(dtype), weight.to(dtype)
-    return torch.matmul(x, weight)

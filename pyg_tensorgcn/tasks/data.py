@@ -73,16 +73,23 @@ def sample_negatives(
     """``per_positive`` uniform pairs of ``N x N`` for every positive, in the same
     snapshot, rejecting the positives of that snapshot (resampled until none is left)."""
     N = num_nodes
-    positive_keys = torch.sort((positive_time * N + positive_index[0]) * N + positive_index[1]).values
+    sources = positive_time * N + positive_index[0]
+    positive_keys = torch.sort(sources * N + positive_index[1]).values
     time = positive_time.repeat_interleave(per_positive)
     pairs = torch.randint(N, (2, time.numel()), generator=generator)
+    if not time.numel():
+        return pairs, time
+    has_positive = torch.zeros((int(time.max()) + 1) * N, dtype=torch.bool)
+    has_positive[sources] = True  # (t, src) with some positive: the only possible clashes
+    suspects = torch.arange(time.numel())
     while True:  # a few rounds at most: positives are a tiny fraction of N x N
-        keys = (time * N + pairs[0]) * N + pairs[1]
+        suspects = suspects[has_positive[time[suspects] * N + pairs[0, suspects]]]
+        keys = (time[suspects] * N + pairs[0, suspects]) * N + pairs[1, suspects]
         found = torch.searchsorted(positive_keys, keys).clamp(max=positive_keys.numel() - 1)
-        clash = positive_keys[found] == keys
-        if not clash.any():
+        suspects = suspects[positive_keys[found] == keys]
+        if not suspects.numel():
             return pairs, time
-        pairs[:, clash] = torch.randint(N, (2, int(clash.sum())), generator=generator)
+        pairs[:, suspects] = torch.randint(N, (2, suspects.numel()), generator=generator)
 
 
 def link_candidates(index: Tensor, time: Tensor, num_nodes: int,

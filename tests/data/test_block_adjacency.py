@@ -99,3 +99,59 @@ def test_block_adjacency_checks_its_parts():
     with pytest.raises(ValueError, match="expected crow of shape"):
         BlockAdjacency(torch.zeros(4, dtype=torch.int32), torch.zeros(0, dtype=torch.int32),
                        torch.zeros(0), num_snapshots=2, num_nodes=2)
+
+
+def _random_slices(compact: bool, symmetric: bool, dtype: torch.dtype) -> torch.Tensor:
+    """A dense (T, 12, 12) tensor: entries from nodes 0-3 to nodes 2-5 (most rows and
+    columns empty: the block gets a compact structure), or between all nodes."""
+    g = torch.Generator().manual_seed(0)
+    entries, sources, targets = (8, range(4), range(2, 6)) if compact else (40, range(12), range(12))
+    dense = torch.zeros(T, 12, 12, dtype=dtype)
+    t = torch.randint(T, (T * entries,), generator=g)
+    i, j = (torch.tensor(nodes)[torch.randint(len(nodes), (T * entries,), generator=g)]
+            for nodes in (sources, targets))
+    dense[t, i, j] = torch.randn(T * entries, generator=g, dtype=dtype)
+    return dense + dense.transpose(1, 2) if symmetric else dense
+
+
+@pytest.mark.parametrize("compact", [True, False])
+@pytest.mark.parametrize("symmetric", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
+@pytest.mark.parametrize("features", [(3, 2), (2, 3), None])
+def test_matmul_equals_the_dense_product_and_its_gradients(compact, symmetric, dtype, features):
+    """A_t Z_t (W) and its gradients in the values, Z and W equal dense autograd, with and
+    without the compact structure (which a graph with mostly empty rows gets)."""
+    dense = _random_slices(compact, symmetric, dtype)
+    block = BlockAdjacency.from_coo(dense.to_sparse(), symmetric=symmetric)
+    assert (block.rows_used is not None) == compact
+    if compact:
+        assert torch.equal(block.rows_used, (dense.abs().sum(2) > 0).flatten().nonzero()[:, 0])
+        assert torch.equal(block.cols_used, (dense.abs().sum(1) > 0).flatten().nonzero()[:, 0])
+    f_in, f_out = features or (3, 3)
+    z = torch.randn(T, 12, f_in, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(f_in, f_out, dtype=torch.float64, requires_grad=True)
+    block.values.requires_grad_(True)
+
+    out = block.matmul(z, weight if features else None)
+    expected = dense.to_sparse().to_dense().requires_grad_(True)
+    reference = expected @ z.to(dtype)
+    reference = reference @ weight.to(dtype) if features else reference
+    torch.testing.assert_close(out, reference)
+    grad = torch.randn_like(out)
+    inputs = (block.values, z, weight) if features else (block.values, z)
+    grads = torch.autograd.grad(out, inputs, grad)
+    expected_grads = torch.autograd.grad(reference, (expected, *inputs[1:]), grad)
+    mask = dense != 0
+    torch.testing.assert_close(grads[0], expected_grads[0][mask])
+    for got, want in zip(grads[1:], expected_grads[1:]):
+        torch.testing.assert_close(got, want.real if not got.is_complex() else want)
+
+
+def test_matmul_of_an_empty_matrix():
+    block = BlockAdjacency.from_coo(torch.zeros(T, N, N).to_sparse())
+    assert block.rows_used is not None and block.rows_used.numel() == 0
+    z = torch.randn(T, N, 3, requires_grad=True)
+    out = block.matmul(z, torch.randn(3, 2))
+    assert out.shape == (T, N, 2) and not out.any()
+    out.sum().backward()
+    assert not z.grad.any()

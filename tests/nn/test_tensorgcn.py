@@ -112,3 +112,43 @@ def test_precomputed_aggregation_gives_the_same_output(num_layers, weights):
     block = tmgcn_norm(edge_index, edge_time, N, model.convs[0].transform, symmetrize=True)
     h = model.aggregate(x, block)
     torch.testing.assert_close(model(h, block, x_is_aggregated=True), model(x, block))
+
+
+@pytest.mark.parametrize("num_layers", [1, 2, 3])
+@pytest.mark.parametrize("weights", ["shared", "per_snapshot"])
+@pytest.mark.parametrize("symmetrize", [False, True])
+def test_readout_equals_the_rows_of_the_full_output_and_their_gradients(num_layers, weights,
+                                                                        symmetrize):
+    """readout() computes every layer only at the rows the next one reads: its output
+    and its parameter gradients equal those of the full forward pass at those rows."""
+    torch.manual_seed(0)
+    model = TensorGCN(F_IN, 8, 5, num_layers=num_layers, num_snapshots=T, bandwidth=2,
+                      weights=weights, symmetrize=symmetrize, act="tanh")
+    edge_index, edge_time = random_graph(seed=5)
+    block = tmgcn_norm(edge_index, edge_time, N, model.convs[0].transform,
+                       symmetrize=symmetrize, add_self_loops=False)
+    h = model.aggregate(torch.randn(T, N, F_IN), block)
+    rows = torch.tensor([1, 9, 10, 22, T * N - 1])
+    plan = model.readout_plan(block, rows)
+    assert len(plan) == num_layers - 1
+    if plan:  # the lower layers need more rows, but not all of them
+        assert plan[0].cols.numel() < T * N
+    out = model.readout(h, rows, plan)
+    expected = model(h, block, x_is_aggregated=True).reshape(T * N, -1)[rows]
+    torch.testing.assert_close(out, expected)
+    grad = torch.randn_like(out)
+    parameters = list(model.parameters())
+    torch.testing.assert_close(torch.autograd.grad(out, parameters, grad),
+                               torch.autograd.grad(expected, parameters, grad))
+
+
+def test_restrict_checks_its_rows():
+    block = tmgcn_norm(*random_graph(), N, banded(T, 2))
+    for rows in (torch.tensor([3, 1]), torch.tensor([0, T * N]), torch.tensor([[1]])):
+        with pytest.raises(ValueError, match="rows must be sorted, distinct block rows"):
+            block.restrict(rows)
+    with pytest.raises(ValueError, match="expected z of shape"):
+        block.restrict(torch.tensor([1, 2])).matmul(torch.ones(T * N, 2))
+    model = TensorGCN(F_IN, 8, 5, num_layers=2, num_snapshots=T, inverse=True)
+    with pytest.raises(ValueError, match="undefined with inverse=True"):
+        model.readout(torch.ones(T, N, F_IN), torch.tensor([0]), [])
