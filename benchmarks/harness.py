@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -91,6 +92,9 @@ def machine() -> dict[str, Any]:
         "threads": torch.get_num_threads(),
         "processor": platform.processor() or platform.machine(),
         "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        # PyTorch's transparent huge pages for large CPU tensors: a fresh 1 GB tensor then
+        # pays about a fifth of the page-fault time (benchmarks/README.md)
+        "THP_MEM_ALLOC_ENABLE": os.environ.get("THP_MEM_ALLOC_ENABLE"),
     }
 
 

@@ -116,10 +116,10 @@ def test_link_candidates_put_positives_first():
     assert (all_time == 0).all()
 
 
-@pytest.mark.parametrize("name", ["paper", "improved"])
+@pytest.mark.parametrize("name", ["paper", "budget", "improved"])
 def test_paper_preset_initializes_like_the_reference(sbm, name):
-    """The paper preset: weights from N(0, 1), no biases (as the authors' code);
-    the improved preset: PyG's Glorot initialization with biases."""
+    """The paper and budget presets: weights from N(0, 1), no biases (as the authors'
+    code); the improved preset: PyG's Glorot initialization with biases."""
     config = preset(name, "edge-classification")
     split = sliding_windows(40, 28, 6, 6, "edge-classification")["train"]
     data = prepare_split(sbm, split, config.task, banded(28, 20), PREPROCESSING)
@@ -129,6 +129,6 @@ def test_paper_preset_initializes_like_the_reference(sbm, name):
               if "bias" in n]
     weight = model.encoder.model.convs[0].weight
     assert bool(biases) == (name == "improved")
-    assert (weight.abs().max() > 1.5) == (name == "paper")  # N(0, 1) vs Glorot's bound
+    assert (weight.abs().max() > 1.5) == (name != "improved")  # N(0, 1) vs Glorot's bound
     link = preset(name, "link-prediction")  # link prediction keeps PyG's initialization
     assert (link.init, link.bias) == ("glorot", True)
