@@ -22,6 +22,7 @@ from pyg_tensorgcn.cli import main_metric
 from pyg_tensorgcn.tasks import DATASETS, TensorGCNEncoder, preset, run
 
 MODELS = {"tensorgcn": TensorGCNEncoder, **ENCODERS}
+EDGEBANK = ("edgebank", "edgebank-undirected")  # link prediction only, nothing to train
 TASKS = ("edge-classification", "link-prediction")
 README = Path(__file__).resolve().parent / "README.md"
 MARKERS = ("<!-- baselines-table:start -->", "<!-- baselines-table:end -->")
@@ -30,8 +31,8 @@ MARKERS = ("<!-- baselines-table:start -->", "<!-- baselines-table:end -->")
 def one_run(model: str, dataset: str, task: str, seed: int, preset_name: str, root: str | None,
             epochs: int | None) -> dict:
     with PeakMemory() as memory:
-        if model == "edgebank":
-            record = edgebank_record(dataset, root, seed)
+        if model in EDGEBANK:
+            record = edgebank_record(dataset, root, seed, undirected=model == EDGEBANK[1])
         else:
             overrides = {} if epochs is None else {"epochs": epochs}
             record = run(dataset, preset(preset_name, task, **overrides), seed=seed, root=root,
@@ -43,16 +44,18 @@ def one_run(model: str, dataset: str, task: str, seed: int, preset_name: str, ro
 def table(records: list[dict]) -> list[dict]:
     rows, groups = [], {}
     for r in records:
-        groups.setdefault((r["dataset"], r["task"], r["model"], r["preset"]), []).append(r)
-    for (dataset, task, model, preset_name), runs in sorted(groups.items()):
+        epochs = r["config"].get("epochs", 0)
+        groups.setdefault((r["dataset"], r["task"], r["model"], r["preset"], epochs), []).append(r)
+    for (dataset, task, model, preset_name, epochs), runs in sorted(groups.items()):
         metric = main_metric(dataset, task)
         values = [r["metrics"]["test"][metric] for r in runs]
         rows.append({
             "dataset": dataset, "task": task, "model": model, "preset": preset_name,
-            "epochs": runs[0]["config"].get("epochs", 0), "seeds": len(runs), "metric": metric,
+            "epochs": epochs, "seeds": len(runs), "metric": metric,
             "mean ± std": f"{statistics.mean(values):.4f} ± "
                           f"{statistics.stdev(values) if len(values) > 1 else 0.0:.4f}",
             "s/epoch": statistics.mean(r["timings"]["epoch_s"] for r in runs),
+            "train s": statistics.mean(r["timings"]["train_s"] for r in runs),
             "s to selected epoch": statistics.mean(r["timings"]["to_selected_epoch_s"] for r in runs),
             "peak GB": max((r["peak_extra_gb"] for r in runs if "peak_extra_gb" in r), default="-"),
         })
@@ -72,7 +75,7 @@ def write_readme_table(rows: list[dict]) -> None:
 
 def main() -> None:
     p = parser(__doc__)
-    p.add_argument("--models", nargs="+", default=[*MODELS, "edgebank"])
+    p.add_argument("--models", nargs="+", default=[*MODELS, *EDGEBANK])
     p.add_argument("--datasets", nargs="+", default=["bitcoin-otc", "bitcoin-alpha", "chess"])
     p.add_argument("--tasks", nargs="+", default=list(TASKS))
     p.add_argument("--seeds", type=int, default=5)
@@ -87,15 +90,17 @@ def main() -> None:
         args.datasets, args.seeds, args.preset = ["dynamic-sbm"], 1, "smoke"
     out = args.out if args.out != RESULTS else RESULTS / "baselines"
     out.mkdir(parents=True, exist_ok=True)
+    # a run with --epochs is another configuration: its records get their own names
+    run_name = args.preset if args.epochs is None else f"{args.preset}-{args.epochs}epochs"
     records = []
     for dataset in args.datasets:
         root = None if not DATASETS[dataset].needs_root else str(Path(args.root_dir) / dataset)
         for task in args.tasks:
             for model in args.models:
-                if model == "edgebank" and task != "link-prediction":
+                if model in EDGEBANK and task != "link-prediction":
                     continue
-                for seed in range(1 if model == "edgebank" else args.seeds):
-                    path = out / f"{dataset}_{task}_{model}_{args.preset}_seed{seed}.json"
+                for seed in range(1 if model in EDGEBANK else args.seeds):
+                    path = out / f"{dataset}_{task}_{model}_{run_name}_seed{seed}.json"
                     if path.exists():  # resumable
                         records.append(json.loads(path.read_text()))
                         continue
