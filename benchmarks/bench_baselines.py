@@ -92,7 +92,6 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     # a run with --epochs is another configuration: its records get their own names
     run_name = args.preset if args.epochs is None else f"{args.preset}-{args.epochs}epochs"
-    records = []
     for dataset in args.datasets:
         root = None if not DATASETS[dataset].needs_root else str(Path(args.root_dir) / dataset)
         for task in args.tasks:
@@ -102,13 +101,12 @@ def main() -> None:
                 for seed in range(1 if model in EDGEBANK else args.seeds):
                     path = out / f"{dataset}_{task}_{model}_{run_name}_seed{seed}.json"
                     if path.exists():  # resumable
-                        records.append(json.loads(path.read_text()))
                         continue
                     record = one_run(model, dataset, task, seed, args.preset, root, args.epochs)
                     path.write_text(json.dumps(record, indent=1) + "\n")
-                    records.append(record)
-    records += [json.loads(path.read_text()) for folder in args.include
-                for path in sorted(folder.glob("*_seed*.json"))]
+    # the table covers every record of the folder (earlier runs with other options too)
+    records = [json.loads(path.read_text()) for folder in [out, *args.include]
+               for path in sorted(folder.glob("*_seed*.json"))]
     rows = table(records)
     print_table(rows, "test metric (mean ± std over seeds), cost per epoch, peak extra memory")
     if not args.quick:
