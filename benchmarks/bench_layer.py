@@ -2,8 +2,9 @@
 preprocessing) against (a) a Python loop of per-snapshot GCNConv calls and (b) the
 reference approach, a Python loop of per-slice torch.sparse.mm over COO slices; all
 three compute the same Y_t = A^_t X^_t W. Also the time to read the sparse tensor and
-the features once from memory, at the bandwidth measured in the same run, and the time
-to fill a fresh tensor of the output's size.
+the features once from memory, at the bandwidth measured in the same run, the time
+to fill a fresh tensor of the output's size, and the time of the features' M-transform
+alone (which all three do).
 
     python benchmarks/bench_layer.py            # Bitcoin OTC and synthetic graphs up to N = 10^6
     python benchmarks/bench_layer.py --quick    # a smoke test
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -94,6 +96,8 @@ def rows_for(name: str, adjacency: torch.Tensor, f_in: int, f_out: int, repeat: 
     # Writing the dense (T, N, F_out) output into fresh memory: the page faults of a new
     # tensor, which every method pays at least once per pass (see benchmarks/README.md).
     fresh_output_s = measure(lambda: torch.empty(T, N, f_out).fill_(1.0), repeat=repeat)
+    # X^ = X x_3 M alone: the step every method starts with (the same code in all three).
+    transform_s = measure(partial(banded(T, 20).apply, torch.randn(T, N, f_in)), repeat=repeat)
     rows, times = [], {}
     for method, step in methods.items():
         step()  # warm-up
@@ -102,7 +106,7 @@ def rows_for(name: str, adjacency: torch.Tensor, f_in: int, f_out: int, repeat: 
         rows.append({"graph": name, "T": T, "N": N, "nnz": adjacency._nnz(),
                      "F": f"{f_in}->{f_out}", "method": method, "fwd+bwd_s": times[method],
                      "peak_extra_gb": memory.gb, "read_once_s": floor,
-                     "fresh_output_s": fresh_output_s})
+                     "fresh_output_s": fresh_output_s, "transform_x_s": transform_s})
     for row in rows:
         row["speedup_vs_reference"] = times["loop of sparse.mm (reference)"] / times[row["method"]]
         row["x_read_once"] = times[row["method"]] / floor

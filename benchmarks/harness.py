@@ -93,7 +93,7 @@ def machine() -> dict[str, Any]:
         "processor": platform.processor() or platform.machine(),
         "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
         # PyTorch's transparent huge pages for large CPU tensors: a fresh 1 GB tensor then
-        # pays about a fifth of the page-fault time (benchmarks/README.md)
+        # pays about half the page-fault time (benchmarks/README.md)
         "THP_MEM_ALLOC_ENABLE": os.environ.get("THP_MEM_ALLOC_ENABLE"),
     }
 
