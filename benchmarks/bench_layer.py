@@ -54,6 +54,9 @@ def candidates(adjacency: torch.Tensor, f_in: int, f_out: int):
     M = banded(T, 20)
     conv = TMGCNConv(f_in, f_out, transform=M, bias=False)
     x = torch.randn(T, N, f_in)
+    # the gradient a loss downstream hands back: a dense tensor like the output (out.sum()
+    # would hand back a stride-0 view of ones, which no real loss produces)
+    upstream = torch.randn(T, N, f_out)
     block = BlockAdjacency.from_coo(adjacency)
     slices = list(adjacency.unbind(0))  # the reference: one COO matrix per snapshot
     gcn = GCNConv(f_in, f_out, normalize=False, bias=False)
@@ -64,19 +67,19 @@ def candidates(adjacency: torch.Tensor, f_in: int, f_out: int):
 
     def ours():
         conv.zero_grad()
-        conv(x, block).sum().backward()
+        conv(x, block).backward(upstream)
 
     def sparse_mm_loop():
         conv.zero_grad()
         x_hat = M.apply(x)
         out = torch.stack([torch.sparse.mm(a, x_hat[s] @ conv.weight) for s, a in enumerate(slices)])
-        out.sum().backward()
+        out.backward(upstream)
 
     def gcnconv_loop():
         gcn.zero_grad()
         x_hat = M.apply(x)
         out = torch.stack([gcn(x_hat[s], e, w) for s, (e, w) in enumerate(per_snapshot)])
-        out.sum().backward()
+        out.backward(upstream)
 
     with torch.no_grad():  # the three agree before anything is timed
         reference = torch.stack([torch.sparse.mm(a, M.apply(x)[s] @ conv.weight)
