@@ -8,6 +8,7 @@ Compare rows measured in the same run (ratios); this machine is shared and noisy
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import platform
@@ -51,13 +52,24 @@ def _status_kb(field: str) -> int | None:
     return None
 
 
+def _release_free_heap() -> None:
+    """Hand the C heap's free pages back to the kernel (glibc), so that memory freed by
+    earlier work in the process is not reused unseen by the next measurement."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 class PeakMemory:
     """Peak extra resident memory (GB) of the code in a ``with`` block, on Linux:
-    the kernel's high-water mark is reset on entry (``/proc/self/clear_refs``) and
-    compared with the resident size at entry. ``gb`` is ``None`` elsewhere."""
+    the heap's free pages are released and the kernel's high-water mark reset on entry
+    (``/proc/self/clear_refs``), then compared with the resident size at entry.
+    ``gb`` is ``None`` elsewhere."""
 
     def __enter__(self) -> PeakMemory:
         self.gb = None
+        _release_free_heap()
         try:
             with open("/proc/self/clear_refs", "w") as clear:
                 clear.write("5")
