@@ -537,10 +537,13 @@ class _Structure(NamedTuple):
 
 def _propagate(values: Tensor, flat: Tensor, structure: _Structure,
                weight: Tensor | None) -> Tensor:
-    """``A (flat W)`` or ``(A flat) W``, whichever propagates fewer features."""
+    """``A (flat W)`` or ``(A flat) W``, whichever multiplies fewer features by ``A``
+    over the forward and backward passes: ``A (flat W)`` needs ``A^T`` in the backward
+    for ``W``'s gradient, ``(A flat) W`` needs it only when ``flat`` takes a gradient."""
     if weight is None:
         return _SpMM.apply(values, flat, structure)
-    if weight.size(1) <= weight.size(0):
+    f_in, f_out = weight.shape
+    if (f_out if flat.requires_grad else 2 * f_out) < f_in:
         return _SpMM.apply(values, _matmul(flat, weight), structure)
     return _matmul(_SpMM.apply(values, flat, structure), weight)
 
