@@ -161,8 +161,8 @@ class BlockAdjacency:
     @torch.compiler.disable  # sparse CSR autograd.Function: runs eagerly inside torch.compile
     def matmul(self, z: Tensor, weight: Tensor | None = None) -> Tensor:
         r""":math:`\hat{A}_t Z_t` for every snapshot, or :math:`\hat{A}_t Z_t W` with a
-        ``weight`` :math:`W`, applied before or after the product, whichever gives
-        fewer features to propagate.
+        ``weight`` :math:`W`, applied before or after the product, whichever
+        multiplies fewer features by :math:`\hat{A}` in the forward and backward passes.
 
         With a compact structure (see the class), only the rows of ``z`` that some
         entry reads are read, and only the non-empty rows of the product computed.
