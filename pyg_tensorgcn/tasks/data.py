@@ -71,17 +71,19 @@ def sample_negatives(
     per_positive: int = NEGATIVES_PER_POSITIVE,
 ) -> tuple[Tensor, Tensor]:
     """``per_positive`` uniform pairs of ``N x N`` for every positive, in the same
-    snapshot, rejecting the positives of that snapshot (resampled until none is left)."""
-    N = num_nodes
+    snapshot, rejecting the positives of that snapshot (resampled until none is left).
+    The pairs are drawn by the CPU ``generator`` (the same ones on every device) and
+    returned on the positives' device."""
+    N, device = num_nodes, positive_index.device
     sources = positive_time * N + positive_index[0]
     positive_keys = torch.sort(sources * N + positive_index[1]).values
     time = positive_time.repeat_interleave(per_positive)
-    pairs = torch.randint(N, (2, time.numel()), generator=generator)
+    pairs = torch.randint(N, (2, time.numel()), generator=generator).to(device)
     if not time.numel():
         return pairs, time
-    has_positive = torch.zeros((int(time.max()) + 1) * N, dtype=torch.bool)
+    has_positive = torch.zeros((int(time.max()) + 1) * N, dtype=torch.bool, device=device)
     has_positive[sources] = True  # (t, src) with some positive: the only possible clashes
-    suspects = torch.arange(time.numel())
+    suspects = torch.arange(time.numel(), device=device)
     while True:  # a few rounds at most: positives are a tiny fraction of N x N
         suspects = suspects[has_positive[time[suspects] * N + pairs[0, suspects]]]
         keys = (time[suspects] * N + pairs[0, suspects]) * N + pairs[1, suspects]
@@ -89,14 +91,14 @@ def sample_negatives(
         suspects = suspects[positive_keys[found] == keys]
         if not suspects.numel():
             return pairs, time
-        pairs[:, suspects] = torch.randint(N, (2, suspects.numel()), generator=generator)
+        pairs[:, suspects] = torch.randint(N, (2, suspects.numel()), generator=generator).to(device)
 
 
 def link_candidates(index: Tensor, time: Tensor, num_nodes: int,
                     generator: torch.Generator) -> tuple[Tensor, Tensor, Tensor]:
     """Positives followed by their sampled negatives: ``(index, time, label)``."""
     neg_index, neg_time = sample_negatives(index, time, num_nodes, generator)
-    label = torch.cat([torch.ones(time.numel()), torch.zeros(neg_time.numel())])
+    label = torch.cat([torch.ones(time.numel()), torch.zeros(neg_time.numel())]).to(time.device)
     return torch.cat([index, neg_index], 1), torch.cat([time, neg_time]), label
 
 
