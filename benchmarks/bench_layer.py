@@ -4,7 +4,9 @@ reference approach, a Python loop of per-slice torch.sparse.mm over COO slices; 
 three compute the same Y_t = A^_t X^_t W. Also the time to read the sparse tensor and
 the features once from memory, at the bandwidth measured in the same run, the time
 to fill a fresh tensor of the output's size, and the time of the features' M-transform
-alone (which all three do).
+alone (which all three do). Each as a first layer (fixed features X, transformed in the
+layer, no gradient to them) and as a stacked layer (its input already transformed, as
+TensorGCN passes it between layers, with a gradient to it).
 
     python benchmarks/bench_layer.py            # Bitcoin OTC and synthetic graphs up to N = 10^6
     python benchmarks/bench_layer.py --quick    # a smoke test
@@ -48,12 +50,15 @@ def random_adjacency(T: int, N: int, nnz: int) -> torch.Tensor:
     return torch.sparse_coo_tensor(index, values, (T, N, N), check_invariants=False).coalesce()
 
 
-def candidates(adjacency: torch.Tensor, f_in: int, f_out: int):
-    """The three implementations, each a closure doing one forward + backward."""
+def candidates(adjacency: torch.Tensor, f_in: int, f_out: int, stacked: bool):
+    """The three implementations, each a closure doing one forward + backward. A first
+    layer reads fixed features X (no gradient) and transforms them; a ``stacked`` layer
+    reads the previous layer's output, already transformed, and passes a gradient to it."""
     T, N, _ = adjacency.shape
     M = banded(T, 20)
     conv = TMGCNConv(f_in, f_out, transform=M, bias=False)
-    x = torch.randn(T, N, f_in)
+    x = torch.randn(T, N, f_in, requires_grad=stacked)
+    transformed = (lambda z: z) if stacked else M.apply
     # the gradient a loss downstream hands back: a dense tensor like the output (out.sum()
     # would hand back a stride-0 view of ones, which no real loss produces)
     upstream = torch.randn(T, N, f_out)
@@ -67,24 +72,26 @@ def candidates(adjacency: torch.Tensor, f_in: int, f_out: int):
 
     def ours():
         conv.zero_grad()
-        conv(x, block).backward(upstream)
+        conv(x, block, x_is_transformed=stacked).backward(upstream)
 
     def sparse_mm_loop():
         conv.zero_grad()
-        x_hat = M.apply(x)
-        out = torch.stack([torch.sparse.mm(a, x_hat[s] @ conv.weight) for s, a in enumerate(slices)])
+        x_hat = transformed(x)
+        # unbind, not x_hat[s]: indexing's backward would build a full-size gradient per slice
+        out = torch.stack([torch.sparse.mm(a, z @ conv.weight) for a, z in zip(slices, x_hat.unbind(0))])
         out.backward(upstream)
 
     def gcnconv_loop():
         gcn.zero_grad()
-        x_hat = M.apply(x)
-        out = torch.stack([gcn(x_hat[s], e, w) for s, (e, w) in enumerate(per_snapshot)])
+        x_hat = transformed(x)
+        out = torch.stack([gcn(z, e, w) for z, (e, w) in zip(x_hat.unbind(0), per_snapshot)])
         out.backward(upstream)
 
     with torch.no_grad():  # the three agree before anything is timed
-        reference = torch.stack([torch.sparse.mm(a, M.apply(x)[s] @ conv.weight)
+        reference = torch.stack([torch.sparse.mm(a, transformed(x)[s] @ conv.weight)
                                  for s, a in enumerate(slices)])
-        torch.testing.assert_close(conv(x, block), reference, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(conv(x, block, x_is_transformed=stacked), reference,
+                                   rtol=1e-4, atol=1e-5)
     read_bytes = block.nnz * (block.col.element_size() + 4) + block.crow.numel() * \
         block.crow.element_size() + x.numel() * 4
     return {"TMGCNConv": ours, "loop of sparse.mm (reference)": sparse_mm_loop,
@@ -93,26 +100,30 @@ def candidates(adjacency: torch.Tensor, f_in: int, f_out: int):
 
 def rows_for(name: str, adjacency: torch.Tensor, f_in: int, f_out: int, repeat: int,
              bandwidth: float) -> list[dict]:
-    methods, read_bytes = candidates(adjacency, f_in, f_out)
     T, N, _ = adjacency.shape
-    floor = read_bytes / (bandwidth * 1e9)
     # Writing the dense (T, N, F_out) output into fresh memory: the page faults of a new
     # tensor, which every method pays at least once per pass (see benchmarks/README.md).
     fresh_output_s = measure(lambda: torch.empty(T, N, f_out).fill_(1.0), repeat=repeat)
-    # X^ = X x_3 M alone: the step every method starts with (the same code in all three).
+    # X^ = X x_3 M alone: the step every first layer starts with (the same code in all three).
     transform_s = measure(partial(banded(T, 20).apply, torch.randn(T, N, f_in)), repeat=repeat)
-    rows, times = [], {}
-    for method, step in methods.items():
-        step()  # warm-up
-        with PeakMemory() as memory:
-            times[method] = measure(step, repeat=repeat, warmup=0)
-        rows.append({"graph": name, "T": T, "N": N, "nnz": adjacency._nnz(),
-                     "F": f"{f_in}->{f_out}", "method": method, "fwd+bwd_s": times[method],
-                     "peak_extra_gb": memory.gb, "read_once_s": floor,
-                     "fresh_output_s": fresh_output_s, "transform_x_s": transform_s})
-    for row in rows:
-        row["speedup_vs_reference"] = times["loop of sparse.mm (reference)"] / times[row["method"]]
-        row["x_read_once"] = times[row["method"]] / floor
+    rows = []
+    for stacked in (False, True):
+        methods, read_bytes = candidates(adjacency, f_in, f_out, stacked)
+        floor = read_bytes / (bandwidth * 1e9)
+        times, layer_rows = {}, []
+        for method, step in methods.items():
+            step()  # warm-up
+            with PeakMemory() as memory:
+                times[method] = measure(step, repeat=repeat, warmup=0)
+            layer_rows.append({
+                "graph": name, "T": T, "N": N, "nnz": adjacency._nnz(), "F": f"{f_in}->{f_out}",
+                "layer": "stacked (X^ in)" if stacked else "first (X in)", "method": method,
+                "fwd+bwd_s": times[method], "peak_extra_gb": memory.gb, "read_once_s": floor,
+                "fresh_output_s": fresh_output_s, "transform_x_s": transform_s})
+        for row in layer_rows:
+            row["speedup_vs_reference"] = times["loop of sparse.mm (reference)"] / times[row["method"]]
+            row["x_read_once"] = times[row["method"]] / floor
+        rows += layer_rows
     return rows
 
 
