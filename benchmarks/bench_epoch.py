@@ -17,27 +17,7 @@ import torch
 from bench_baselines import MODELS, TASKS
 from harness import PeakMemory, measure, parser, print_table, write_record
 
-from pyg_tensorgcn.mprod import banded
-from pyg_tensorgcn.tasks import (
-    DATASETS,
-    link_candidates,
-    load_graph,
-    prepare_split,
-    preset,
-    run,
-    sliding_windows,
-)
-
-
-def training_window(dataset: str, root: str | None, task: str, config):
-    """The training split's data under ``config``, as :func:`run` builds it."""
-    graph = load_graph(dataset, root)
-    split = sliding_windows(graph.num_snapshots, *DATASETS[dataset].splits, task)["train"]
-    preprocessing = {"symmetrize": config.symmetrize, "edge_life": config.edge_life,
-                     "add_self_loops": config.self_loops, "normalize": config.normalize}
-    return prepare_split(graph, split, task, banded(split.window_length, config.bandwidth),
-                         preprocessing, drop_label=DATASETS[dataset].link_drop_label,
-                         features=config.features)
+from pyg_tensorgcn.tasks import DATASETS, link_candidates, load_graph, prepare_splits, preset, run
 
 
 def encoder_step(encoder: torch.nn.Module, data) -> Callable[[], None]:
@@ -53,7 +33,7 @@ def rows_for(dataset: str, root: str | None, task: str, epochs: int, repeat: int
     run of ``2 * epochs`` minus that of a run of ``epochs``, over ``epochs`` (one-time
     work, such as TensorGCN's propagation of the fixed features, falls out)."""
     configs = [preset("budget", task, epochs=e, eval_every=e) for e in (epochs, 2 * epochs)]
-    data = training_window(dataset, root, task, configs[0])
+    data = prepare_splits(load_graph(dataset, root), dataset, configs[0])["train"]
     generator = torch.Generator().manual_seed(0)
     negatives_s = measure(lambda: link_candidates(data.index, data.time, data.num_nodes,
                                                   generator), repeat=repeat)

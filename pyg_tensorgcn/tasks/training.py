@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import metrics
-from ..data import BlockRows
+from ..data import BlockRows, DynamicGraph
 from ..mprod import banded
 from ..nn import EdgeClassifier, LinkPredictor, TensorGCN
 from .data import SplitData, link_candidates, prepare_split
@@ -237,6 +237,21 @@ def _optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
                            weight_decay=config.weight_decay)
 
 
+def prepare_splits(graph: DynamicGraph, dataset: str, config: TrainConfig) -> dict[str, SplitData]:
+    """The train, validation and test :class:`SplitData` of ``graph`` (the registered
+    ``dataset``'s) under ``config``'s task, preprocessing, bandwidth and features, with
+    the fixed negatives of seed 0: what :func:`run` trains and scores every model on."""
+    spec = DATASETS[dataset]
+    splits = sliding_windows(graph.num_snapshots, *spec.splits, config.task)
+    preprocessing = {"symmetrize": config.symmetrize, "edge_life": config.edge_life,
+                     "add_self_loops": config.self_loops, "normalize": config.normalize}
+    transform = banded(splits["train"].window_length, config.bandwidth)
+    return {name: prepare_split(graph, splits[name], config.task, transform, preprocessing,
+                                negative_seed=0, drop_label=spec.link_drop_label,
+                                features=config.features)
+            for name in SPLIT_NAMES}
+
+
 def run(
     dataset: str,
     config: TrainConfig,
@@ -259,15 +274,7 @@ def run(
     graph = load_graph(dataset, root)
     spec = DATASETS[dataset]
     started = time.perf_counter()
-    splits = sliding_windows(graph.num_snapshots, *spec.splits, config.task)
-    window = splits["train"].window_length
-    preprocessing = {"symmetrize": config.symmetrize, "edge_life": config.edge_life,
-                     "add_self_loops": config.self_loops, "normalize": config.normalize}
-    transform = banded(window, config.bandwidth)
-    data = {name: prepare_split(graph, splits[name], config.task, transform, preprocessing,
-                                negative_seed=0, drop_label=spec.link_drop_label,
-                                features=config.features).to(device)
-            for name in SPLIT_NAMES}
+    data = {name: split.to(device) for name, split in prepare_splits(graph, dataset, config).items()}
     preprocess_s = time.perf_counter() - started
 
     # The class weight [alpha, 1 - alpha] exists for two classes only.
