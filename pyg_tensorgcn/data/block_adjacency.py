@@ -2,15 +2,13 @@ r"""All snapshots of a transformed adjacency tensor as one block-diagonal sparse
 and TensorGCN's whole preprocessing streamed into it snapshot by snapshot."""
 from __future__ import annotations
 
-import warnings
 from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
 from ..mprod import MTransform, m_transform
-
-warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
+from .block_product import ProductStructure, block_product, entry_rows
 
 __all__ = ["BlockAdjacency", "BlockRows", "transformed_block_adjacency"]
 
@@ -18,8 +16,10 @@ __all__ = ["BlockAdjacency", "BlockRows", "transformed_block_adjacency"]
 class BlockAdjacency:
     r"""A sparse ``(T, N, N)`` tensor :math:`\hat{\mathcal{A}}` stored as the
     block-diagonal CSR matrix :math:`\operatorname{diag}(\hat{A}_0, \dots, \hat{A}_{T-1})`
-    of size :math:`TN \times TN`, so that every snapshot is aggregated in one
-    sparse-dense product, :math:`\hat{A}_t Z_t` for all :math:`t` at once.
+    of size :math:`TN \times TN`, so that all snapshots are aggregated by one
+    sparse-dense product, :math:`\hat{A}_t Z_t` for all :math:`t` at once (on the CPU,
+    in blocks of whole snapshots sized to the cache; see
+    :mod:`pyg_tensorgcn.data.block_product`).
 
     The backward pass multiplies by the transpose instead of differentiating
     through sparse operations: a symmetric matrix is its own transpose, otherwise
@@ -64,7 +64,7 @@ class BlockAdjacency:
         self.num_snapshots, self.num_nodes, self.symmetric = num_snapshots, num_nodes, symmetric
         self.crow, self.col, self.values = crow, col, values
         if not symmetric:
-            rows = _entry_rows(crow)
+            rows = entry_rows(crow)
             transposed = torch.argsort(col.long() * size + rows)
             self.transposed_order = transposed
             self.crow_t = _compressed(col.long()[transposed], size, crow.dtype)
@@ -84,6 +84,9 @@ class BlockAdjacency:
         dtype, nnz = self.crow.dtype, self.crow[-1:]
         self.rows_used = used_row.nonzero().squeeze(1)
         self.cols_used = used_col.nonzero().squeeze(1)
+        starts = torch.arange(self.num_snapshots + 1, device=self.crow.device) * self.num_nodes
+        self._compact_bounds = (torch.searchsorted(self.rows_used, starts).tolist(),
+                                torch.searchsorted(self.cols_used, starts).tolist())
         self.crow_c = torch.cat([self.crow[self.rows_used], nnz])
         self.col_c = _ranks(used_col)[self.col.long()].to(dtype)
         if not self.symmetric:
@@ -120,7 +123,7 @@ class BlockAdjacency:
 
     def rows(self) -> Tensor:
         """The block-matrix row of every entry, ``(nnz,)`` int64."""
-        return _entry_rows(self.crow)
+        return entry_rows(self.crow)
 
     def to_coo(self) -> Tensor:
         """The sparse COO ``(T, N, N)`` tensor (coalesced)."""
@@ -145,27 +148,36 @@ class BlockAdjacency:
         tensor, detached from autograd."""
         return self._structure(compact=False).csr(self.values.detach(), transposed)
 
-    def _structure(self, compact: bool) -> _Structure:
+    def _structure(self, compact: bool) -> ProductStructure:
+        """The CSR structure the products use: of the whole matrix, or the compact one
+        (its non-empty rows times the columns read, placed back at :attr:`rows_used`)."""
         size = self.num_snapshots * self.num_nodes
         if compact:
-            shape = (self.rows_used.numel(), self.cols_used.numel())
-            if self.symmetric:
-                return _Structure(self.crow_c, self.col_c, self.crow_c, self.col_c, None, shape)
-            return _Structure(self.crow_c, self.col_c, self.crow_tc, self.col_tc,
-                              self.transposed_order, shape)
-        if self.symmetric:
-            return _Structure(self.crow, self.col, self.crow, self.col, None, (size, size))
-        return _Structure(self.crow, self.col, self.crow_t, self.col_t, self.transposed_order,
-                          (size, size))
+            crow, col, out_rows = self.crow_c, self.col_c, self.rows_used
+            crow_t, col_t = (crow, col) if self.symmetric else (self.crow_tc, self.col_tc)
+            shape = (out_rows.numel(), self.cols_used.numel())
+            row_bounds, col_bounds = self._compact_bounds
+        else:
+            crow, col, out_rows = self.crow, self.col, None
+            crow_t, col_t = (crow, col) if self.symmetric else (self.crow_t, self.col_t)
+            shape = (size, size)
+            row_bounds = col_bounds = list(range(0, size + 1, self.num_nodes))
+        order = None if self.symmetric else self.transposed_order
+        return ProductStructure(crow, col, crow_t, col_t, order, shape, row_bounds, col_bounds,
+                                out_rows, size)
 
     @torch.compiler.disable  # sparse CSR autograd.Function: runs eagerly inside torch.compile
-    def matmul(self, z: Tensor, weight: Tensor | None = None) -> Tensor:
+    def matmul(self, z: Tensor, weight: Tensor | None = None,
+               transform: MTransform | None = None) -> Tensor:
         r""":math:`\hat{A}_t Z_t` for every snapshot, or :math:`\hat{A}_t Z_t W` with a
         ``weight`` :math:`W`, applied before or after the product, whichever
         multiplies fewer features by :math:`\hat{A}` in the forward and backward passes.
+        With a ``transform`` :math:`M`, ``z`` holds features still to be transformed:
+        the product is :math:`\hat{A}_t \hat{Z}_t (W)` with :math:`\hat{Z} = Z \times_3 M`.
 
-        With a compact structure (see the class), only the rows of ``z`` that some
-        entry reads are read, and only the non-empty rows of the product computed.
+        With a compact structure (see the class), only the rows of ``z`` (or of
+        :math:`\hat{Z}`, by :meth:`~pyg_tensorgcn.mprod.MTransform.apply_rows`) that
+        some entry reads are read, and only the non-empty rows of the product computed.
 
         Shapes:
             ``(T, N, F)`` and optional ``(F, G)`` -> ``(T, N, G)`` (``G = F`` without weight).
@@ -175,15 +187,17 @@ class BlockAdjacency:
                 f"expected features of shape (T={self.num_snapshots}, N={self.num_nodes}, F), "
                 f"got {tuple(z.shape)}"
             )
-        flat = z.reshape(self.num_snapshots * self.num_nodes, -1)
-        if weight is not None and weight.shape[0] != flat.size(1):
-            raise ValueError(f"weight must have shape ({flat.size(1)}, G), got {tuple(weight.shape)}")
-        if self.rows_used is None:
-            out = _propagate(self.values, flat, self._structure(compact=False), weight)
+        size = self.num_snapshots * self.num_nodes
+        if weight is not None and weight.shape[0] != z.size(-1):
+            raise ValueError(f"weight must have shape ({z.size(-1)}, G), got {tuple(weight.shape)}")
+        compact, cols = self.rows_used is not None, None
+        if transform is not None and compact:
+            x = transform.apply_rows(z, self.cols_used).reshape(self.cols_used.numel(), -1)
+        elif transform is not None:
+            x = transform.apply(z).reshape(size, -1)
         else:
-            used = _propagate(self.values, flat.index_select(0, self.cols_used),
-                              self._structure(compact=True), weight)
-            out = used.new_zeros(flat.size(0), used.size(1)).index_copy_(0, self.rows_used, used)
+            x, cols = z.reshape(size, -1), self.cols_used
+        out = block_product(self.values, x, self._structure(compact), weight, cols)
         return out.view(*z.shape[:2], -1)
 
     def restrict(self, rows: Tensor) -> BlockRows:
@@ -210,9 +224,10 @@ class BlockAdjacency:
         used[col] = True
         cols, col = used.nonzero().squeeze(1), _ranks(used)[col].to(self.crow.dtype)
         order = torch.argsort(col, stable=True)
-        structure = _Structure(crow, col, _compressed(col[order].long(), cols.numel(), crow.dtype),
-                               _entry_rows(crow)[order].to(crow.dtype), order,
-                               (rows.numel(), cols.numel()))
+        shape = (rows.numel(), cols.numel())
+        structure = ProductStructure(crow, col, _compressed(col[order].long(), cols.numel(), crow.dtype),
+                                     entry_rows(crow)[order].to(crow.dtype), order, shape,
+                                     [0, shape[0]], [0, shape[1]], None, shape[0])
         return BlockRows(rows, cols, self.values[entries], structure)
 
     def __repr__(self) -> str:
@@ -463,12 +478,6 @@ def _index_dtype(size: int, nnz: int) -> torch.dtype:
     return torch.int32 if max(size, nnz) < 2**31 - 1 else torch.int64
 
 
-def _entry_rows(crow: Tensor) -> Tensor:
-    """The row of every entry of a CSR matrix, ``(nnz,)`` int64."""
-    return torch.repeat_interleave(torch.arange(crow.numel() - 1, device=crow.device),
-                                   (crow[1:] - crow[:-1]).long())
-
-
 def _nonempty(crow: Tensor) -> Tensor:
     """Which rows of a CSR matrix hold an entry, ``(rows,)`` bool."""
     return crow[1:] > crow[:-1]
@@ -503,87 +512,11 @@ class BlockRows(NamedTuple):
     rows: Tensor
     cols: Tensor
     values: Tensor
-    structure: _Structure
+    structure: ProductStructure
 
     def matmul(self, z: Tensor, weight: Tensor | None = None) -> Tensor:
         """``(A Z)[rows]`` (times ``weight``) from ``z = Z[cols]``: ``(C, F)`` -> ``(R, G)``."""
         if z.dim() != 2 or z.size(0) != self.cols.numel():
             raise ValueError(f"expected z of shape ({self.cols.numel()}, F), the rows of "
                              f"the columns read, got {tuple(z.shape)}")
-        return _propagate(self.values, z, self.structure, weight)
-
-
-class _Structure(NamedTuple):
-    """The CSR structure of one sparse matrix and of its transpose (whose entries are
-    the matrix's in ``transposed_order``; ``None``: the same order, a symmetric matrix)."""
-
-    crow: Tensor
-    col: Tensor
-    crow_t: Tensor
-    col_t: Tensor
-    transposed_order: Tensor | None
-    shape: tuple[int, int]
-
-    def csr(self, values: Tensor, transposed: bool = False) -> Tensor:
-        """The matrix, or its conjugate transpose, with these ``values``."""
-        if not transposed:
-            return torch.sparse_csr_tensor(self.crow, self.col, values, self.shape,
-                                           check_invariants=False)
-        if self.transposed_order is not None:
-            values = values[self.transposed_order]
-        return torch.sparse_csr_tensor(self.crow_t, self.col_t, values.conj(), self.shape[::-1],
-                                       check_invariants=False)
-
-
-def _propagate(values: Tensor, flat: Tensor, structure: _Structure,
-               weight: Tensor | None) -> Tensor:
-    """``A (flat W)`` or ``(A flat) W``, whichever multiplies fewer features by ``A``
-    over the forward and backward passes: ``A (flat W)`` needs ``A^T`` in the backward
-    for ``W``'s gradient, ``(A flat) W`` needs it only when ``flat`` takes a gradient."""
-    if weight is None:
-        return _SpMM.apply(values, flat, structure)
-    f_in, f_out = weight.shape
-    if (f_out if flat.requires_grad else 2 * f_out) < f_in:
-        return _SpMM.apply(values, _matmul(flat, weight), structure)
-    return _matmul(_SpMM.apply(values, flat, structure), weight)
-
-
-def _matmul(x: Tensor, weight: Tensor) -> Tensor:
-    """``x @ weight`` with mixed real and complex operands promoted."""
-    if x.is_complex() != weight.is_complex():
-        dtype = x.dtype if x.is_complex() else weight.dtype
-        x, weight = x.to(dtype), weight.to(dtype)
-    return torch.matmul(x, weight)
-
-
-class _SpMM(torch.autograd.Function):
-    """out = A @ Z with A the CSR of ``structure``; backward: dZ = A^H dout (by the
-    transpose), dvalues[e] = <dout[row_e], Z[col_e]> only when values need it."""
-
-    @staticmethod
-    def forward(ctx, values: Tensor, flat: Tensor, structure: _Structure) -> Tensor:
-        ctx.structure = structure
-        ctx.save_for_backward(values, flat)
-        matrix = structure.csr(values)
-        if matrix.dtype != flat.dtype:
-            dtype = torch.promote_types(matrix.dtype, flat.dtype)
-            matrix, flat = matrix.to(dtype), flat.to(dtype)
-        return matrix @ flat
-
-    @staticmethod
-    def backward(ctx, grad: Tensor):
-        values, flat = ctx.saved_tensors
-        structure = ctx.structure
-        grad_values = grad_flat = None
-        if ctx.needs_input_grad[1]:
-            transposed = structure.csr(values.detach(), transposed=True)
-            grad_flat = transposed.to(torch.promote_types(transposed.dtype, grad.dtype)) @ grad
-            if not flat.is_complex() and grad_flat.is_complex():
-                grad_flat = grad_flat.real
-            grad_flat = grad_flat.to(flat.dtype)
-        if ctx.needs_input_grad[0]:
-            rows = _entry_rows(structure.crow)
-            grad_values = (grad[rows] * flat[structure.col.long()].conj()).sum(-1)
-            if not values.is_complex() and grad_values.is_complex():
-                grad_values = grad_values.real
-        return grad_values, grad_flat, None
+        return block_product(self.values, z, self.structure, weight)

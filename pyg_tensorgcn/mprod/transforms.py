@@ -23,6 +23,7 @@ from typing import Literal
 
 import torch
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 
 __all__ = [
     "BandedTransform",
@@ -39,12 +40,18 @@ __all__ = [
 ]
 
 BandedWeights = Literal["mean", "harmonic", "sum"]
-BandedMethod = Literal["auto", "banded", "dense"]
+BandedMethod = Literal["auto", "window", "banded", "dense"]
 
 # The banded path makes ``bandwidth`` passes over the data, the dense path one
 # GEMM with ``T`` multiply-adds per output entry. ``benchmarks/bench_transforms.py``
-# measures the crossover; the banded path wins once T exceeds this many bands.
+# measures the crossovers; the banded path wins once T exceeds this many bands,
 BANDED_CROSSOVER = 8
+# and the window path (three slice operations per snapshot, whatever the bandwidth)
+# wins over both once a slice holds this many entries.
+WINDOW_MIN_SLICE = 4096
+# The window path's running sum is summed afresh from its window every this many
+# snapshots, so that its rounding error stays that of a sum of ``bandwidth`` terms.
+WINDOW_REFRESH = 256
 
 
 def _mode_product(mat: Tensor, x: Tensor, dim: int) -> Tensor:
@@ -107,6 +114,29 @@ class MTransform(nn.Module):
         self._check_tubes(x, dim)
         return self._transform(x, dim)
 
+    def apply_rows(self, x: Tensor, rows: Tensor) -> Tensor:
+        r"""Some rows of the transform of a time-first tensor:
+        ``self.apply(x).flatten(0, 1)[rows]``, for flat indices ``rows = t * n + i``
+        (sorted, as the columns a :class:`~pyg_tensorgcn.data.BlockAdjacency` reads).
+        The banded window path computes only those rows, one snapshot at a time, and
+        never holds the whole transform; the other transforms gather them from it.
+
+        Shapes:
+            ``(T, n, ...)`` and ``(R,)`` -> ``(R, ...)``.
+        """
+        self._check_tubes(x, 0)
+        if x.dim() < 2:
+            raise ValueError(f"expected x of shape (T, n, ...), got {tuple(x.shape)}")
+        size = x.size(0) * x.size(1)
+        if rows.dim() != 1 or rows.dtype not in (torch.int32, torch.int64) or (rows.numel() and (
+                int(rows[0]) < 0 or int(rows[-1]) >= size or bool(torch.any(rows[1:] < rows[:-1])))):
+            raise ValueError(f"rows must be sorted integer indices in [0, {size}), got a "
+                             f"{rows.dtype} tensor of shape {tuple(rows.shape)}")
+        return self._transform_rows(x, rows.to(device=x.device, dtype=torch.long))
+
+    def _transform_rows(self, x: Tensor, rows: Tensor) -> Tensor:
+        return self._transform(x, 0).flatten(0, 1).index_select(0, rows)
+
     def inverse(self, x: Tensor, dim: int = 0) -> Tensor:
         r"""Undo :meth:`apply`: :math:`x \times_{dim} M^{-1}`, shapes as in :meth:`apply`."""
         self._check_tubes(x, dim)
@@ -151,9 +181,18 @@ class BandedTransform(MTransform):
     :math:`w_{t, d} = 1 / (d + 1)` and ``weights="sum"`` giving :math:`w_{t, d} = 1`
     (the sliding-window sum behind TensorGCN's edge life).
 
-    :meth:`apply` runs in :math:`O(bT)` per tube when :math:`T` exceeds
-    :data:`BANDED_CROSSOVER` bands, and as one dense GEMM otherwise
-    (``method`` forces either). :meth:`inverse` is an exact triangular solve.
+    :meth:`apply` takes one of three paths (``method`` forces one, ``"auto"``
+    picks the fastest, see :meth:`path`):
+
+    - ``"window"`` (``"mean"`` and ``"sum"`` weights, whose rows are constant on the
+      band): a running window sum over the snapshots, three slice operations per
+      snapshot whatever :math:`b`, in the input's precision (summed afresh every
+      :data:`WINDOW_REFRESH` snapshots, so rounding does not build up);
+      :meth:`~MTransform.apply_rows` then computes only the rows asked for;
+    - ``"banded"``: :math:`b` passes of multiply-adds over the data;
+    - ``"dense"``: one GEMM with the dense :math:`M`.
+
+    :meth:`inverse` is an exact triangular solve.
 
     Args:
         num_snapshots (int): :math:`T`.
@@ -161,8 +200,8 @@ class BandedTransform(MTransform):
             :math:`t-b+1, \dots, t`.
         weights (str, optional): ``"mean"``, ``"harmonic"`` or ``"sum"``.
             (default: ``"mean"``)
-        method (str, optional): ``"auto"``, ``"banded"`` or ``"dense"``.
-            (default: ``"auto"``)
+        method (str, optional): ``"auto"``, ``"window"``, ``"banded"`` or
+            ``"dense"``. (default: ``"auto"``)
     """
 
     _name = "banded"
@@ -181,10 +220,13 @@ class BandedTransform(MTransform):
             raise ValueError(
                 f"weights must be 'mean', 'harmonic' or 'sum', got {weights!r}"
             )
-        if method not in ("auto", "banded", "dense"):
+        if method not in ("auto", "window", "banded", "dense"):
             raise ValueError(
-                f"method must be 'auto', 'banded' or 'dense', got {method!r}"
+                f"method must be 'auto', 'window', 'banded' or 'dense', got {method!r}"
             )
+        if method == "window" and weights == "harmonic":
+            raise ValueError("method='window' needs rows constant on the band: weights "
+                             "'mean' or 'sum', got 'harmonic'")
         self.bandwidth = min(bandwidth, num_snapshots)
         self.weights = weights
         self.method = method
@@ -208,23 +250,40 @@ class BandedTransform(MTransform):
         inside = (d >= 0) & (d < b)
         return torch.where(inside, self.band[t.unsqueeze(1), d.clamp(0, b - 1)], 0.0)
 
-    @property
-    def uses_band(self) -> bool:
-        """Whether :meth:`apply` takes the :math:`O(bT)` banded path."""
-        if self.method == "auto":
-            return self.num_snapshots > BANDED_CROSSOVER * self.bandwidth
-        return self.method == "banded"
+    def path(self, x: Tensor) -> Literal["window", "banded", "dense"]:
+        """The path :meth:`apply` takes for ``x`` (``method``, or with ``"auto"``: the
+        window for large slices when the weights allow it and not under
+        ``torch.compile``, else the band once :math:`T` exceeds
+        :data:`BANDED_CROSSOVER` bands, else the dense GEMM)."""
+        if self.method != "auto":
+            return self.method
+        if (self.weights != "harmonic" and x.numel() >= WINDOW_MIN_SLICE * self.num_snapshots
+                and not torch.compiler.is_compiling()):
+            return "window"
+        return "banded" if self.num_snapshots > BANDED_CROSSOVER * self.bandwidth else "dense"
 
     def _transform(self, x: Tensor, dim: int) -> Tensor:
-        if not self.uses_band:
+        path = self.path(x)
+        if path == "dense":
             return _mode_product(self.matrix, x, dim)
         x = x.movedim(dim, 0)
+        if path == "window":
+            return _WindowSum.apply(x, self.bandwidth, self._row_scale(), None).movedim(0, dim)
         band = self.band.to(device=x.device, dtype=x.real.dtype)
         band = band.reshape(band.shape + (1,) * (x.dim() - 1))
         out = band[:, 0] * x
         for d in range(1, self.bandwidth):
             out[d:].addcmul_(band[d:, d], x[:-d])
         return out.movedim(0, dim)
+
+    def _transform_rows(self, x: Tensor, rows: Tensor) -> Tensor:
+        if self.path(x) != "window":
+            return super()._transform_rows(x, rows)
+        return _WindowSum.apply(x, self.bandwidth, self._row_scale(), rows)
+
+    def _row_scale(self) -> list[float]:
+        """``M[t, k]`` on row ``t``'s band, for weights constant on it."""
+        return self.band[:, 0].tolist()
 
     def _inverse_transform(self, x: Tensor, dim: int) -> Tensor:
         moved = x.movedim(dim, 0)
@@ -402,6 +461,66 @@ def _orthogonal_scale(mat: Tensor) -> float | None:
     if torch.allclose(gram / c2, identity, atol=tol):
         return math.sqrt(c2.item())
     return None
+
+
+class _WindowSum(torch.autograd.Function):
+    r""":math:`y_t = c_t \sum_{k=t-b+1}^{t} x_k` along dim 0 (at the flat ``rows`` of
+    ``y`` only, when given); its adjoint, :math:`\bar{x}_k = \sum_{t=k}^{k+b-1} c_t
+    \bar{y}_t`, is the same window run backwards."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, bandwidth: int, scale: list[float], rows: Tensor | None) -> Tensor:
+        ctx.bandwidth, ctx.scale, ctx.shape = bandwidth, scale, x.shape
+        ctx.save_for_backward(rows)
+        return _window_sum(x, bandwidth, outer=scale, rows=rows)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor):
+        (rows,) = ctx.saved_tensors
+        if rows is not None:
+            flat = grad.new_zeros((ctx.shape[0] * ctx.shape[1], *ctx.shape[2:]))
+            grad = flat.index_copy_(0, rows, grad).view(ctx.shape)
+        return _window_sum(grad, ctx.bandwidth, inner=ctx.scale, reverse=True), None, None, None
+
+
+def _window_sum(x: Tensor, bandwidth: int, *, inner: list[float] | None = None,
+                outer: list[float] | None = None, reverse: bool = False,
+                rows: Tensor | None = None) -> Tensor:
+    r"""``out[t] = outer[t] * sum(inner[k] * x[k] for k in window(t))`` along dim 0, with
+    ``window(t) = t-b+1 .. t`` (``t .. t+b-1`` with ``reverse``): one running sum, to
+    which each step adds the snapshot entering and from which it takes the one leaving.
+    With ``rows`` (sorted flat indices ``t * n + i``), only those rows of ``out``,
+    gathered from the running sum snapshot by snapshot: ``(R, ...)``."""
+    T = x.size(0)
+    one = [1.0] * T
+    inner, outer = inner or one, outer or one
+    running = torch.empty_like(x[0], memory_format=torch.contiguous_format)
+    if rows is None:
+        out = torch.empty_like(x)
+    else:
+        out = x.new_empty((rows.numel(), *x.shape[2:]))
+        bounds = torch.searchsorted(rows, torch.arange(T + 1, device=rows.device) * x.size(1)).tolist()
+    step = -1 if reverse else 1
+    for count, t in enumerate(range(T - 1, -1, -1) if reverse else range(T)):
+        if count % WINDOW_REFRESH == 0:
+            running.zero_()
+            for k in range(t, t - step * bandwidth, -step):
+                if 0 <= k < T:
+                    running.add_(x[k], alpha=inner[k])
+        else:
+            running.add_(x[t], alpha=inner[t])
+            leaving = t - step * bandwidth
+            if 0 <= leaving < T:
+                running.sub_(x[leaving], alpha=inner[leaving])
+        if rows is None:
+            target = out[t].copy_(running)
+        else:
+            target = out[bounds[t]:bounds[t + 1]]
+            torch.index_select(running, 0, rows[bounds[t]:bounds[t + 1]] - t * x.size(1), out=target)
+        if outer[t] != 1:
+            target.mul_(outer[t])
+    return out
 
 
 def banded(

@@ -10,7 +10,7 @@ from torch_geometric.nn import MessagePassing
 from torch_geometric.nn.inits import glorot, zeros
 
 from ..data import BlockAdjacency, transformed_block_adjacency
-from ..data.block_adjacency import _matmul
+from ..data.block_product import matmul as _matmul
 from ..mprod import MTransform, banded, dct, dft, identity
 
 __all__ = ["TMGCNConv", "tmgcn_norm"]
@@ -239,10 +239,11 @@ class TMGCNConv(MessagePassing):
             raise ValueError("edge_index is required unless x_is_aggregated=True")
         block = self.adjacency(edge_index, edge_time, edge_weight, x.size(0), x.size(1),
                                x.real.dtype if x.is_complex() else x.dtype)
+        if weight.dim() == 2:  # transformed inside the product: only the rows it reads
+            return self._finish(block.matmul(x, weight, None if x_is_transformed else transform),
+                                transform, x.is_complex())
         x_hat = x if x_is_transformed else transform.apply(x)
-        if weight.dim() == 2:
-            out = block.matmul(x_hat, weight)
-        elif self.out_channels <= self.in_channels:  # the cheaper order
+        if self.out_channels <= self.in_channels:  # the cheaper order
             out = self.message_and_aggregate(block, _matmul(x_hat, weight))
         else:
             out = _matmul(self.message_and_aggregate(block, x_hat), weight)
@@ -280,7 +281,7 @@ class TMGCNConv(MessagePassing):
         :math:`M` is fixed: compute it once for fixed features and call
         ``forward(h, x_is_aggregated=True)`` every epoch (as SGC does)."""
         block = self.adjacency(edge_index, edge_time, edge_weight, x.size(0), x.size(1), x.dtype)
-        return self.message_and_aggregate(block, self._get_transform(x.size(0)).apply(x))
+        return block.matmul(x, transform=self._get_transform(x.size(0)))
 
     def message_and_aggregate(self, adj_t: BlockAdjacency, x: Tensor) -> Tensor:
         """The fused aggregation: one block-diagonal sparse-dense product."""

@@ -3,6 +3,7 @@ import itertools
 import pytest
 import torch
 
+import pyg_tensorgcn.data.block_product as product
 from pyg_tensorgcn.data import BlockAdjacency, DynamicGraph, transformed_block_adjacency
 from pyg_tensorgcn.mprod import banded, dct, dft, identity, m_transform, matrix
 
@@ -114,13 +115,24 @@ def _random_slices(compact: bool, symmetric: bool, dtype: torch.dtype) -> torch.
     return dense + dense.transpose(1, 2) if symmetric else dense
 
 
+@pytest.fixture(params=["one block", "a block per snapshot"])
+def blocks(request, monkeypatch):
+    """The product in one block, or (the CPU's at scale) in blocks of whole snapshots,
+    here one snapshot each."""
+    if request.param != "one block":
+        monkeypatch.setattr(product, "BLOCK_BYTES", 1)
+    return request.param
+
+
 @pytest.mark.parametrize("compact", [True, False])
 @pytest.mark.parametrize("symmetric", [False, True])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
 @pytest.mark.parametrize("features", [(3, 2), (2, 3), None])
-def test_matmul_equals_the_dense_product_and_its_gradients(compact, symmetric, dtype, features):
+def test_matmul_equals_the_dense_product_and_its_gradients(compact, symmetric, dtype, features,
+                                                           blocks):
     """A_t Z_t (W) and its gradients in the values, Z and W equal dense autograd, with and
-    without the compact structure (which a graph with mostly empty rows gets)."""
+    without the compact structure (which a graph with mostly empty rows gets), in one
+    block and in many."""
     dense = _random_slices(compact, symmetric, dtype)
     block = BlockAdjacency.from_coo(dense.to_sparse(), symmetric=symmetric)
     assert (block.rows_used is not None) == compact
@@ -145,6 +157,27 @@ def test_matmul_equals_the_dense_product_and_its_gradients(compact, symmetric, d
     torch.testing.assert_close(grads[0], expected_grads[0][mask])
     for got, want in zip(grads[1:], expected_grads[1:]):
         torch.testing.assert_close(got, want.real if not got.is_complex() else want)
+
+
+@pytest.mark.parametrize("compact", [True, False])
+@pytest.mark.parametrize("transform", [banded(T, 3, method="window"), banded(T, 3, method="dense"),
+                                       dct(T)], ids=["window", "dense", "dct"])
+@pytest.mark.parametrize("weight_first", [True, False])
+def test_matmul_transforms_the_features_it_reads(compact, transform, weight_first, blocks):
+    """With a transform, the product is A_t (Z x_3 M)_t W (a compact structure reads only
+    some rows of the transform, by apply_rows), gradients included."""
+    dense = _random_slices(compact, symmetric=False, dtype=torch.float64)
+    block = BlockAdjacency.from_coo(dense.to_sparse())
+    f_in, f_out = (4, 1) if weight_first else (2, 3)
+    z = torch.randn(T, 12, f_in, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(f_in, f_out, dtype=torch.float64, requires_grad=True)
+    out = block.matmul(z, weight, transform=transform)
+    reference = dense @ transform.apply(z) @ weight
+    torch.testing.assert_close(out, reference)
+    grad = torch.randn_like(out)
+    for got, want in zip(torch.autograd.grad(out, (z, weight), grad),
+                         torch.autograd.grad(reference, (z, weight), grad)):
+        torch.testing.assert_close(got, want)
 
 
 def test_matmul_of_an_empty_matrix():

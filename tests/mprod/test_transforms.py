@@ -48,11 +48,41 @@ def test_banded_is_the_protocol_matrix(b):
     torch.testing.assert_close(window_sum, torch.tril(torch.ones(Tb, Tb)).triu(-b + 1).double())
 
 
-def test_banded_paths_agree_and_auto_picks_the_band_for_long_tubes():
-    x = torch.randn(200, 6, dtype=torch.float64)
-    fast, slow = banded(200, 20, method="banded"), banded(200, 20, method="dense")
-    torch.testing.assert_close(fast.apply(x), slow.apply(x))
-    assert banded(1024, 20).uses_band and not banded(128, 20).uses_band
+@pytest.mark.parametrize("weights", ["mean", "sum", "harmonic"])
+@pytest.mark.parametrize("T, b", [(200, 20), (300, 4), (6, 9)])  # 300: the window is re-summed
+def test_banded_paths_agree(weights, T, b):
+    x = torch.randn(T, 5, 2, dtype=torch.float64)
+    dense = banded(T, b, weights, method="dense").apply(x)
+    methods = ["banded"] if weights == "harmonic" else ["banded", "window"]
+    for method in methods:
+        M = banded(T, b, weights, method=method)
+        torch.testing.assert_close(M.apply(x), dense)
+        torch.testing.assert_close(M.apply(x.transpose(0, 1), dim=1), dense.transpose(0, 1))
+        rows = torch.arange(0, T * 5, 3)
+        torch.testing.assert_close(M.apply_rows(x, rows), dense.flatten(0, 1)[rows])
+
+
+@pytest.mark.parametrize("rows", [None, torch.tensor([0, 4, 5, 9, 13])])
+def test_window_path_gradients(rows):
+    """The window path's backward (the window run backwards) against finite differences,
+    for the whole transform and for some rows of it."""
+    M = banded(7, 3, method="window")
+    x = torch.randn(7, 2, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(M.apply if rows is None else lambda x: M.apply_rows(x, rows), (x,))
+
+
+def test_auto_picks_the_window_for_large_slices_then_the_band_for_long_tubes():
+    large, small = torch.zeros(64, 4096), torch.zeros(64, 8)
+    assert banded(64, 20).path(large) == "window"
+    assert banded(64, 20, weights="harmonic").path(large) == "dense"
+    assert banded(64, 20).path(small) == "dense"
+    assert banded(1024, 20).path(torch.zeros(1024, 8)) == "banded"
+
+
+def test_apply_rows_of_every_transform(M):
+    x = torch.randn(T, 4, 3, dtype=torch.float64)
+    rows = torch.tensor([0, 3, 4, 10, 4 * T - 1])
+    torch.testing.assert_close(M.apply_rows(x, rows), M.apply(x).flatten(0, 1)[rows])
 
 
 def test_orthogonal_scale():
@@ -110,3 +140,11 @@ def test_bad_arguments():
         banded(5, 2).apply(torch.ones(4, 2))
     with pytest.raises(ValueError, match="dim=3 is out of range"):
         dct(5).apply(torch.ones(5, 2), dim=3)
+    with pytest.raises(ValueError, match="method='window' needs rows constant on the band"):
+        banded(5, 2, weights="harmonic", method="window")
+    with pytest.raises(ValueError, match=r"rows must be sorted integer indices in \[0, 10\)"):
+        banded(5, 2).apply_rows(torch.ones(5, 2, 3), torch.tensor([3, 1]))
+    with pytest.raises(ValueError, match=r"rows must be sorted integer indices in \[0, 10\)"):
+        banded(5, 2).apply_rows(torch.ones(5, 2, 3), torch.tensor([10]))
+    with pytest.raises(ValueError, match=r"expected x of shape \(T, n, ...\), got \(5,\)"):
+        banded(5, 2).apply_rows(torch.ones(5), torch.tensor([1]))
