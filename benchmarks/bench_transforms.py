@@ -23,6 +23,7 @@ def dense_rows(sizes: list[int], N: int, F: int, repeat: int) -> list[dict]:
     for T in sizes:
         x = torch.randn(T, N, F)
         transforms = {
+            "banded (window path)": banded(T, BANDWIDTH, method="window"),
             "banded (banded path)": banded(T, BANDWIDTH, method="banded"),
             "banded (dense path)": banded(T, BANDWIDTH, method="dense"),
             "banded (auto)": banded(T, BANDWIDTH),

@@ -161,7 +161,7 @@ class BlockAdjacency:
             crow, col, out_rows = self.crow, self.col, None
             crow_t, col_t = (crow, col) if self.symmetric else (self.crow_t, self.col_t)
             shape = (size, size)
-            row_bounds = col_bounds = list(range(0, size + 1, self.num_nodes))
+            row_bounds = col_bounds = [t * self.num_nodes for t in range(self.num_snapshots + 1)]
         order = None if self.symmetric else self.transposed_order
         return ProductStructure(crow, col, crow_t, col_t, order, shape, row_bounds, col_bounds,
                                 out_rows, size)

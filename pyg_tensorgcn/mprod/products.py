@@ -98,7 +98,7 @@ def _tube_keys(A: Tensor) -> Tensor:
 
 
 def _band_expansion_is_smaller(A: Tensor, M: BandedTransform) -> bool:
-    if M.method != "auto":
+    if M.method in ("banded", "dense"):
         return M.method == "banded"
     num_tubes = torch.unique(_tube_keys(A)).numel()
     return M.bandwidth * A._nnz() <= M.num_snapshots * num_tubes
