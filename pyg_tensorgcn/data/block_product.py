@@ -7,11 +7,14 @@ On the CPU the product runs in blocks of whole snapshots (the matrix is block
 diagonal, so a block of snapshots reads and writes only its own rows), each block's
 features about :data:`BLOCK_BYTES`: its temporaries stay in the cache, and the
 allocator recycles them instead of mapping (and page-faulting) fresh memory for
-every product. Only the dense output and input gradient are allocated whole.
-Other devices run one block.
+every product. Only the dense output and input gradient are allocated whole, on
+Linux with huge pages. Other devices run one block.
 """
 from __future__ import annotations
 
+import ctypes
+import functools
+import sys
 import warnings
 from typing import NamedTuple
 
@@ -148,13 +151,13 @@ class _BlockProduct(torch.autograd.Function):
         w = None if weight is None else _Narrow(weight.to(dtype))
         f_in, width = x.size(1), x.size(1) if weight is None else weight.size(1)
         placed = structure.out_rows is not None
-        out = (x.new_zeros if placed else x.new_empty)((structure.num_out_rows, width))
+        out = _new_large(x, (structure.num_out_rows, width), zero=placed)
         blocks = structure.blocks(max(f_in, width) * out.element_size(), x.device)
         buffers = _Buffers(x, blocks)
         keep_z = cols is not None and (need_values or (weight_first and need_weight))
         keep_h = w is not None and not weight_first and need_weight
-        z_all = x.new_empty((structure.shape[1], f_in)) if keep_z else None
-        h_all = x.new_empty((structure.shape[0], f_in)) if keep_h else None
+        z_all = _new_large(x, (structure.shape[1], f_in)) if keep_z else None
+        h_all = _new_large(x, (structure.shape[0], f_in)) if keep_h else None
         for r0, r1, c0, c1 in blocks:
             z = x[c0:c1]
             if cols is not None:
@@ -191,7 +194,7 @@ class _BlockProduct(torch.autograd.Function):
         grad_weight = grad.new_zeros(weight.shape) if need_weight else None
         grad_x = None
         if need_x:
-            grad_x = (grad.new_zeros if cols is not None else grad.new_empty)(ctx.x_shape)
+            grad_x = _new_large(grad, ctx.x_shape, zero=cols is not None)
         buffers = _Buffers(grad, ctx.blocks)
         f_in, width = ctx.x_shape[1], grad.size(1)
         for r0, r1, c0, c1 in ctx.blocks:
@@ -225,6 +228,36 @@ class _BlockProduct(torch.autograd.Function):
                     grad_x.index_copy_(0, cols[c0:c1], g_in)
         return (_as(grad_values, values.dtype), _as(grad_x, ctx.x_dtype),
                 _as(grad_weight, None if weight is None else weight.dtype), None, None, None)
+
+
+# Tensors of at least this many bytes get huge pages (below); glibc maps every block this
+# large on its own, so the advice reaches no other allocation.
+HUGE_PAGE_MIN_BYTES = 32 * 2**20
+_HUGE_PAGE = 2 * 2**20
+_MADV_HUGEPAGE = 14
+
+
+def _new_large(like: Tensor, shape: tuple[int, ...], zero: bool = False) -> Tensor:
+    """A new tensor (zeros with ``zero``) like ``like``. On Linux, a large CPU tensor asks
+    the kernel for transparent huge pages first (``madvise(MADV_HUGEPAGE)``, what PyTorch
+    does for every large tensor under ``THP_MEM_ALLOC_ENABLE=1``): its first write then
+    faults once per 2 MB instead of once per 4 KB, 0.07 s per GB instead of 0.31 s on the
+    benchmark machine. Only the product's dense results and what its backward keeps are
+    that large."""
+    out = like.new_empty(shape)
+    size = out.numel() * out.element_size()
+    if out.device.type == "cpu" and size >= HUGE_PAGE_MIN_BYTES and sys.platform == "linux":
+        start = -(-out.data_ptr() // _HUGE_PAGE) * _HUGE_PAGE
+        end = (out.data_ptr() + size) // _HUGE_PAGE * _HUGE_PAGE
+        _libc().madvise(start, end - start, _MADV_HUGEPAGE)  # advice: its result does not matter
+    return out.zero_() if zero else out
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    libc = ctypes.CDLL(None)
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return libc
 
 
 def _spmm(matrix: Tensor, dense: Tensor, out: Tensor) -> Tensor:

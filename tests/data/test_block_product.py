@@ -1,7 +1,18 @@
+import os
+import sys
+
 import pytest
 import torch
 
-from pyg_tensorgcn.data.block_product import BLOCK_BYTES, ProductStructure, _gram, _Narrow, _spmm
+from pyg_tensorgcn.data.block_product import (
+    BLOCK_BYTES,
+    HUGE_PAGE_MIN_BYTES,
+    ProductStructure,
+    _gram,
+    _Narrow,
+    _new_large,
+    _spmm,
+)
 
 
 @pytest.mark.parametrize("rows", [0, 3, 64, 67])  # a whole number of k-row steps, or not
@@ -42,3 +53,33 @@ def test_blocks_group_whole_snapshots_within_the_budget():
     assert blocks == [(0, 3, 0, 5), (3, 10, 5, 6), (10, 12, 6, 6), (12, 20, 6, 13), (20, 29, 13, 21)]
     assert structure.blocks(BLOCK_BYTES // 100, torch.device("cpu")) == [(0, 29, 0, 21)]
     assert structure.blocks(1, torch.device("cuda")) == [(0, 29, 0, 21)]  # one block off the CPU
+
+
+def _vm_flags(address: int) -> list[str]:
+    """The VmFlags of the mapping of this process that holds ``address`` (Linux)."""
+    with open("/proc/self/smaps") as smaps:
+        inside = False
+        for line in smaps:
+            head = line.split()[0]
+            if "-" in head and not head.endswith(":"):
+                start, end = (int(part, 16) for part in head.split("-"))
+                inside = start <= address < end
+            elif inside and head == "VmFlags:":
+                return line.split()[1:]
+    return []
+
+
+@pytest.mark.parametrize("zero", [False, True])
+def test_large_results_ask_for_huge_pages(zero):
+    """A product's large result (zeros when asked) is marked for huge pages (VmFlags 'hg'),
+    a small one is left alone."""
+    like = torch.ones(1, dtype=torch.float64)
+    small = _new_large(like, (10, 3), zero=zero)
+    large = _new_large(like, (HUGE_PAGE_MIN_BYTES // 8, 2), zero=zero)
+    assert small.shape == (10, 3) and large.shape == (HUGE_PAGE_MIN_BYTES // 8, 2)
+    assert large.dtype == torch.float64
+    if zero:
+        assert not large.any() and not small.any()
+    if sys.platform == "linux" and os.path.exists("/proc/self/smaps"):
+        assert "hg" in _vm_flags(large.data_ptr() + 4 * 2**20)
+        assert "hg" not in _vm_flags(small.data_ptr())
