@@ -151,13 +151,13 @@ class _BlockProduct(torch.autograd.Function):
         w = None if weight is None else _Narrow(weight.to(dtype))
         f_in, width = x.size(1), x.size(1) if weight is None else weight.size(1)
         placed = structure.out_rows is not None
-        out = _new_large(x, (structure.num_out_rows, width), zero=placed)
+        out = new_large_tensor(x, (structure.num_out_rows, width), zero=placed)
         blocks = structure.blocks(max(f_in, width) * out.element_size(), x.device)
         buffers = _Buffers(x, blocks)
         keep_z = cols is not None and (need_values or (weight_first and need_weight))
         keep_h = w is not None and not weight_first and need_weight
-        z_all = _new_large(x, (structure.shape[1], f_in)) if keep_z else None
-        h_all = _new_large(x, (structure.shape[0], f_in)) if keep_h else None
+        z_all = new_large_tensor(x, (structure.shape[1], f_in)) if keep_z else None
+        h_all = new_large_tensor(x, (structure.shape[0], f_in)) if keep_h else None
         for r0, r1, c0, c1 in blocks:
             z = x[c0:c1]
             if cols is not None:
@@ -194,7 +194,7 @@ class _BlockProduct(torch.autograd.Function):
         grad_weight = grad.new_zeros(weight.shape) if need_weight else None
         grad_x = None
         if need_x:
-            grad_x = _new_large(grad, ctx.x_shape, zero=cols is not None)
+            grad_x = new_large_tensor(grad, ctx.x_shape, zero=cols is not None)
         buffers = _Buffers(grad, ctx.blocks)
         f_in, width = ctx.x_shape[1], grad.size(1)
         for r0, r1, c0, c1 in ctx.blocks:
@@ -237,7 +237,7 @@ _HUGE_PAGE = 2 * 2**20
 _MADV_HUGEPAGE = 14
 
 
-def _new_large(like: Tensor, shape: tuple[int, ...], zero: bool = False) -> Tensor:
+def new_large_tensor(like: Tensor, shape: tuple[int, ...], zero: bool = False) -> Tensor:
     """A new tensor (zeros with ``zero``) like ``like``. On Linux, a large CPU tensor asks
     the kernel for transparent huge pages first (``madvise(MADV_HUGEPAGE)``, what PyTorch
     does for every large tensor under ``THP_MEM_ALLOC_ENABLE=1``): its first write then

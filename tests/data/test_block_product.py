@@ -10,8 +10,8 @@ from pyg_tensorgcn.data.block_product import (
     ProductStructure,
     _gram,
     _Narrow,
-    _new_large,
     _spmm,
+    new_large_tensor,
 )
 
 
@@ -74,8 +74,8 @@ def test_large_results_ask_for_huge_pages(zero):
     """A product's large result (zeros when asked) is marked for huge pages (VmFlags 'hg'),
     a small one is left alone."""
     like = torch.ones(1, dtype=torch.float64)
-    small = _new_large(like, (10, 3), zero=zero)
-    large = _new_large(like, (HUGE_PAGE_MIN_BYTES // 8, 2), zero=zero)
+    small = new_large_tensor(like, (10, 3), zero=zero)
+    large = new_large_tensor(like, (HUGE_PAGE_MIN_BYTES // 8, 2), zero=zero)
     assert small.shape == (10, 3) and large.shape == (HUGE_PAGE_MIN_BYTES // 8, 2)
     assert large.dtype == torch.float64
     if zero:
