@@ -177,6 +177,7 @@ class _BlockProduct(torch.autograd.Function):
         ctx.save_for_backward(values, x if cols is None else None, weight)
         ctx.structure, ctx.cols, ctx.weight_first, ctx.blocks = structure, cols, weight_first, blocks
         ctx.z_all, ctx.h_all, ctx.x_shape, ctx.x_dtype = z_all, h_all, x.shape, input_dtype
+        ctx.weight_dtype = None if weight is None else weight.dtype
         return out
 
     @staticmethod
@@ -186,10 +187,12 @@ class _BlockProduct(torch.autograd.Function):
         z_all = x if cols is None else ctx.z_all
         dtype = grad.dtype
         need_values, need_x, need_weight = ctx.needs_input_grad[:3]
-        w = None if weight is None else _Narrow(weight.to(dtype).mH)  # multiplies by W^H
+        matrix_values = values.detach().to(dtype)
+        weight = None if weight is None else weight.to(dtype)
+        w = None if weight is None else _Narrow(weight.mH)  # multiplies by W^H
         through_transpose = need_x or (weight_first and need_weight)
         if through_transpose:
-            transposed_values = structure.transposed_values(values.detach().to(dtype))
+            transposed_values = structure.transposed_values(matrix_values)
         grad_values = values.new_empty(values.shape, dtype=dtype) if need_values else None
         grad_weight = grad.new_zeros(weight.shape) if need_weight else None
         grad_x = None
@@ -207,9 +210,9 @@ class _BlockProduct(torch.autograd.Function):
                     grad_weight += _gram(ctx.h_all[r0:r1], g)
                 g = w.times(g, buffers.rows("gw", r1 - r0, f_in))  # the gradient of A_k Z_k
             if need_values:
-                block = structure.block(values.detach().to(dtype), (r0, r1), (c0, c1))
+                block = structure.block(matrix_values, (r0, r1), (c0, c1))
                 z = z_all[c0:c1]
-                a_in = z @ weight.to(dtype) if weight_first else z
+                a_in = z @ weight if weight_first else z
                 e0 = int(structure.crow[r0])
                 grad_values[e0:e0 + block._nnz()] = \
                     (g[entry_rows(block.crow_indices())] * a_in[block.col_indices()].conj()).sum(-1)
@@ -227,7 +230,7 @@ class _BlockProduct(torch.autograd.Function):
                 if need_x and cols is not None:
                     grad_x.index_copy_(0, cols[c0:c1], g_in)
         return (_as(grad_values, values.dtype), _as(grad_x, ctx.x_dtype),
-                _as(grad_weight, None if weight is None else weight.dtype), None, None, None)
+                _as(grad_weight, None if weight is None else ctx.weight_dtype), None, None, None)
 
 
 # Tensors of at least this many bytes get huge pages (below); glibc maps every block this
@@ -300,14 +303,14 @@ class _Narrow:
 
     def __init__(self, matrix: Tensor) -> None:
         self.matrix = matrix
-        self.k = max(1, NARROW_WIDTH // max(matrix.shape))
+        self.k = _rows_per_step(*matrix.shape)
         self.diagonal = torch.block_diag(*[matrix] * self.k) if self.k > 1 else None
 
     def times(self, a: Tensor, out: Tensor) -> Tensor:
         """``a @ B`` into ``out``."""
-        rows, k = a.size(0), self.k
-        whole = rows - rows % k
-        if k == 1 or not (a.is_contiguous() and out.is_contiguous()):
+        k, whole = self.k, _whole_steps(a, out, self.k)
+        rows = a.size(0)
+        if whole is None:
             return torch.mm(a, self.matrix, out=out)
         torch.mm(a[:whole].view(whole // k, k * a.size(1)), self.diagonal,
                  out=out[:whole].view(whole // k, k * out.size(1)))
@@ -316,13 +319,26 @@ class _Narrow:
         return out
 
 
+def _rows_per_step(f: int, g: int) -> int:
+    """``k`` of the k-rows-at-a-time products with an ``(f, g)`` matrix."""
+    return max(1, NARROW_WIDTH // max(f, g))
+
+
+def _whole_steps(a: Tensor, b: Tensor, k: int) -> int | None:
+    """The rows of ``a`` that whole steps of ``k`` cover, or ``None`` when the products
+    cannot step (``k = 1``, or ``a`` and ``b`` are not contiguous to view)."""
+    if k == 1 or not (a.is_contiguous() and b.is_contiguous()):
+        return None
+    return a.size(0) - a.size(0) % k
+
+
 def _gram(a: Tensor, b: Tensor) -> Tensor:
     """``a^H b`` of tall blocks ``(R, F)`` and ``(R, G)``, as :class:`_Narrow` does it: the
     sum of the diagonal blocks of ``(R / k, kF)^H (R / k, kG)``."""
     (rows, f), g = a.shape, b.size(1)
-    k = max(1, NARROW_WIDTH // max(f, g))
-    whole = rows - rows % k
-    if k == 1 or not (a.is_contiguous() and b.is_contiguous()):
+    k = _rows_per_step(f, g)
+    whole = _whole_steps(a, b, k)
+    if whole is None:
         return a.mH @ b
     blocks = a[:whole].view(whole // k, k * f).mH @ b[:whole].view(whole // k, k * g)
     out = blocks.view(k, f, k, g).diagonal(dim1=0, dim2=2).sum(-1)
